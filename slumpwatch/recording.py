@@ -1,0 +1,144 @@
+"""Landmark recordings: JSON lines of pose samples with timestamps, never images.
+
+Format (documented for users in ``sample_frames/README.md``)::
+
+    {"format": "slumpwatch-landmarks", "version": 1, "model": "...", "source": "..."}   # optional header
+    {"t": 0.0, "size": [640, 480], "landmarks": {"nose": [x, y, z, visibility, presence], ...},
+     "world": {...}, "people": 1, "label": "upright", "subject": "s1", "session": "A", "view": "front"}
+    {"t": 0.5, "landmarks": null}                                          # nobody in frame
+
+Only ``landmarks`` is required on a frame line. A landmark value may be ``[x, y]``, ``[x, y, z]``,
+``[x, y, z, visibility]``, the full five numbers, or an object with those keys; ``landmarks`` may
+also be a list of 33 rows in MediaPipe order. Missing ``t`` means 10 frames per second. ``size``
+(width, height in pixels) lets the geometry use square units; without it coordinates are taken as
+they are. Any subset of the 33 names is accepted.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from .errors import InputError
+from .landmarks import LANDMARK_NAMES, Landmark, PoseSample
+
+FORMAT = "slumpwatch-landmarks"
+VERSION = 1
+DEFAULT_FPS = 10.0
+
+
+@dataclass(frozen=True)
+class RecordedFrame:
+    t: float
+    sample: PoseSample | None
+    label: str | None = None
+    info: Mapping[str, str] = field(default_factory=dict)
+
+
+def _encode_points(points: Mapping[str, Landmark]) -> dict[str, list[float]]:
+    return {name: [round(v, 5) for v in p] for name, p in points.items()}
+
+
+def frame_to_json(
+    t: float, sample: PoseSample | None, label: str | None = None, **info: str
+) -> str:
+    record: dict[str, Any] = {"t": round(t, 3)}
+    if sample is None:
+        record["landmarks"] = None
+    else:
+        if sample.image_size:
+            record["size"] = list(sample.image_size)
+        record["people"] = sample.extra_people + 1
+        record["landmarks"] = _encode_points(sample.landmarks)
+        if sample.world is not None:
+            record["world"] = _encode_points(sample.world)
+    if label is not None:
+        record["label"] = label
+    record.update({k: v for k, v in info.items() if v})
+    return json.dumps(record, separators=(",", ":"))
+
+
+class RecordingWriter:
+    """Writes a recording, one line per frame, flushed so a crash loses at most a line."""
+
+    def __init__(self, stream: IO[str], *, model: str = "", source: str = "") -> None:
+        self._stream = stream
+        header = {"format": FORMAT, "version": VERSION, "model": model, "source": source}
+        stream.write(json.dumps(header) + "\n")
+
+    def write(self, t: float, sample: PoseSample | None, label: str | None = None, **info: str) -> None:
+        self._stream.write(frame_to_json(t, sample, label, **info) + "\n")
+        self._stream.flush()
+
+
+def _point(value: Any) -> Landmark:
+    if isinstance(value, Mapping):
+        keys = ("x", "y", "z", "visibility", "presence")
+        defaults = (None, None, 0.0, 1.0, 1.0)
+        nums = [value.get(k, d) for k, d in zip(keys, defaults, strict=True)]
+        if nums[0] is None or nums[1] is None:
+            raise ValueError("landmark needs x and y")
+        return Landmark(*(float(n) for n in nums))
+    nums = [float(v) for v in value]
+    if not 2 <= len(nums) <= 5:
+        raise ValueError("landmark needs 2 to 5 numbers")
+    return Landmark(*nums)
+
+
+def _points(value: Any) -> dict[str, Landmark]:
+    if isinstance(value, Mapping):
+        return {str(name): _point(v) for name, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return {name: _point(v) for name, v in zip(LANDMARK_NAMES, value, strict=False) if v is not None}
+    raise ValueError("landmarks must be an object or a list")
+
+
+def parse_frame(record: Mapping[str, Any], index: int) -> RecordedFrame:
+    t = float(record["t"]) if record.get("t") is not None else index / DEFAULT_FPS
+    label = record.get("label")
+    info = {k: str(record[k]) for k in ("subject", "session", "view", "file") if record.get(k)}
+    raw = record.get("landmarks")
+    if not raw:
+        return RecordedFrame(t, None, label, info)
+    size = record.get("size")
+    image_size = (int(size[0]), int(size[1])) if size else None
+    world = _points(record["world"]) if record.get("world") else None
+    people = int(record.get("people", 1))
+    sample = PoseSample(_points(raw), world, image_size, extra_people=max(people - 1, 0))
+    return RecordedFrame(t, sample, None if label is None else str(label), info)
+
+
+def is_recording(path: Path) -> bool:
+    return path.suffix.lower() in (".jsonl", ".ndjson") or path.name.endswith(".jsonl.gz")
+
+
+def read_recording(path: Path) -> Iterator[RecordedFrame]:
+    """Yields the frames of a recording; a malformed line is an :class:`InputError` naming it."""
+    try:
+        stream = path.open(encoding="utf-8")
+    except OSError as err:
+        raise InputError(f"cannot read recording {path}: {err.strerror}", "check the path") from err
+    with stream:
+        index = 0
+        for lineno, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                if not isinstance(record, dict):
+                    raise ValueError("not a JSON object")
+                if "format" in record and "landmarks" not in record:
+                    if record["format"] != FORMAT:
+                        raise ValueError(f"unknown format {record['format']!r}")
+                    continue
+                frame = parse_frame(record, index)
+            except (ValueError, KeyError, TypeError) as err:
+                raise InputError(
+                    f"{path}:{lineno}: bad recording line ({err})",
+                    "see sample_frames/README.md for the format",
+                ) from err
+            index += 1
+            yield frame
