@@ -217,3 +217,26 @@ def measure(sample: PoseSample, min_conf: float = MIN_CONFIDENCE) -> Geometry:
 
 def _world_mid(a: Landmark, b: Landmark) -> Landmark:
     return Landmark((a.x + b.x) / 2, (a.y + b.y) / 2, (a.z + b.z) / 2)
+
+
+# A person at a desk fills a good part of the frame; smaller skeletons are icons, posters or
+# people far behind. The extent is the largest distance between trusted upper-body landmarks,
+# as a fraction of the image's smaller side.
+MIN_PERSON_EXTENT = 0.15
+_UPPER_BODY = ("nose", "left_ear", "right_ear", "left_shoulder", "right_shoulder", "left_hip", "right_hip")
+
+
+def person_problem(sample: PoseSample, min_conf: float = MIN_CONFIDENCE) -> str | None:
+    """Why this detection is not a usable person at the desk, or None if it is."""
+    nose = sample.get("nose", min_conf)
+    shoulders = [sample.get(n, min_conf) for n in ("left_shoulder", "right_shoulder")]
+    if nose is None or all(s is None for s in shoulders):
+        return "head or shoulders not visible"
+    if not (0.0 <= nose.y <= 1.0 and 0.0 <= nose.x <= 1.0):
+        return "head out of frame"
+    pts = [sample.pixel(p) for n in _UPPER_BODY if (p := sample.get(n, min_conf)) is not None]
+    extent = max(math.hypot(a[0] - b[0], a[1] - b[1]) for a in pts for b in pts)
+    side = min(sample.image_size) if sample.image_size else 1.0
+    if extent / side < MIN_PERSON_EXTENT:
+        return "too small to be a person at the desk"
+    return None

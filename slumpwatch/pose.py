@@ -101,7 +101,6 @@ class MediaPipePoseEstimator:
                     f"cannot load pose model {path}: {str(err).splitlines()[0]}",
                     "use a MediaPipe pose_landmarker .task bundle",
                 ) from err
-        self._warm = False
 
     def __call__(self, frame_bgr: np.ndarray, timestamp_s: float = 0.0) -> list[PoseSample]:
         rgb = np.ascontiguousarray(frame_bgr[:, :, ::-1])
@@ -113,17 +112,15 @@ class MediaPipePoseEstimator:
             run = lambda: self._landmarker.detect_for_video(image, ms)  # noqa: E731
         else:
             run = lambda: self._landmarker.detect(image)  # noqa: E731
-        if self._warm:
+        # MediaPipe logs from native code on later frames too (alignment, projection warnings).
+        with quiet_native_stderr():
             result = run()
-        else:  # the first inference prints more native log lines
-            with quiet_native_stderr():
-                result = run()
-            self._warm = True
         return convert_result(result, (width, height))
 
     def close(self) -> None:
         if self._landmarker is not None:
-            self._landmarker.close()
+            with quiet_native_stderr():
+                self._landmarker.close()
             self._landmarker = None
 
     def __enter__(self) -> MediaPipePoseEstimator:

@@ -1,0 +1,43 @@
+"""Draws what was measured onto a copy of a frame (``analyze --annotate``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .geometry import Geometry
+from .landmarks import SKELETON, PoseSample
+
+
+def draw(frame: np.ndarray, sample: PoseSample | None, geo: Geometry | None, note: str = "") -> np.ndarray:
+    import cv2
+
+    out = frame.copy()
+    h, w = out.shape[:2]
+    scale = max(min(h, w) / 480.0, 0.4)
+    if sample is not None:
+        pts: dict[str, tuple[int, int]] = {}
+        for name, p in sample.landmarks.items():
+            if p.confidence >= 0.5:
+                pts[name] = (int(p.x * w), int(p.y * h))
+        for a, b in SKELETON:
+            if a in pts and b in pts:
+                cv2.line(out, pts[a], pts[b], (80, 220, 80), max(int(2 * scale), 1), cv2.LINE_AA)
+        for xy in pts.values():
+            cv2.circle(out, xy, max(int(3 * scale), 2), (0, 200, 255), -1, cv2.LINE_AA)
+    lines = [note] if note else []
+    if geo is not None:
+        lines.append(f"view {geo.view.value}")
+        lines.append("trunk " + ("-" if geo.trunk_deg is None else f"{geo.trunk_deg:+.1f} deg"))
+        lines.append("neck " + ("-" if geo.neck_deg is None else f"{geo.neck_deg:+.1f} deg"))
+    _text(out, lines, scale, cv2)
+    return out
+
+
+def _text(img: np.ndarray, lines: list[str], scale: float, cv2: Any) -> None:
+    y = int(22 * scale)
+    for line in lines:
+        for color, thick in (((0, 0, 0), 3), ((255, 255, 255), 1)):
+            cv2.putText(img, line, (8, y), cv2.FONT_HERSHEY_SIMPLEX, 0.55 * scale, color, max(int(thick * scale), 1), cv2.LINE_AA)
+        y += int(22 * scale)

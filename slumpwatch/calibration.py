@@ -1,0 +1,201 @@
+"""Calibration profiles: a person's upright baseline for one camera, saved as versioned JSON.
+
+Format (``calibration/README.md`` documents it for users)::
+
+    {"schema": 1, "name": "desk", "created": "2026-11-30T09:00:00+00:00",
+     "view": "front", "camera": "0", "resolution": [640, 480], "model": "pose_landmarker_full.task",
+     "signals": {"head_y@ears": {"mean": 201.3, "std": 4.1, "n": 48}, ...},
+     "trunk_spread_deg": 5.9}
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ProfileError
+from .geometry import MIN_CONFIDENCE, View
+from .landmarks import PoseSample
+from .scoring import Baseline, Stat, build_baseline, features
+
+SCHEMA = 1
+NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+# Calibration refusals.
+MIN_BRIGHTNESS = 40.0  # mean grey level 0-255
+MAX_MOTION_SW = 0.15  # shoulder-width units of head/shoulder movement (std) while calibrating
+MIN_USABLE_FRACTION = 0.6
+# Camera-match check at the start of monitoring.
+MAX_SCALE_CHANGE = 0.30  # shoulder width differs by more than 30%
+MAX_SHIFT_SW = 0.6  # shoulders moved by more than 0.6 shoulder widths
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    created: str
+    baseline: Baseline
+    camera: str = ""
+    model: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        b = self.baseline
+        return {
+            "schema": SCHEMA,
+            "name": self.name,
+            "created": self.created,
+            "view": b.view.value,
+            "camera": self.camera,
+            "resolution": list(b.image_size) if b.image_size else None,
+            "model": self.model,
+            "signals": {k: {"mean": s.mean, "std": s.std, "n": s.n} for k, s in b.signals.items()},
+            "trunk_spread_deg": b.trunk_spread_deg,
+        }
+
+    @staticmethod
+    def from_json(data: object, where: str = "profile") -> Profile:
+        try:
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
+            schema = data.get("schema")
+            if schema != SCHEMA:
+                raise ValueError(f"schema {schema!r} is not {SCHEMA}")
+            signals = {
+                str(k): Stat(float(v["mean"]), float(v["std"]), int(v["n"]))
+                for k, v in dict(data["signals"]).items()
+            }
+            if not signals or not all(math.isfinite(s.mean) and math.isfinite(s.std) for s in signals.values()):
+                raise ValueError("signals are empty or not finite")
+            res = data.get("resolution")
+            size = (int(res[0]), int(res[1])) if res else None
+            baseline = Baseline(View(data["view"]), signals, size, float(data.get("trunk_spread_deg", 0.0)))
+            return Profile(
+                str(data["name"]), str(data["created"]), baseline, str(data.get("camera", "")), str(data.get("model", ""))
+            )
+        except (KeyError, ValueError, TypeError, IndexError) as err:
+            raise ProfileError(
+                f"{where} is not a valid calibration profile ({err})",
+                "run `slumpwatch calibrate` again to replace it",
+            ) from err
+
+
+def save_profile(profile: Profile, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(profile.to_json(), indent=2) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def load_profile(path: Path) -> Profile:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as err:
+        raise ProfileError(
+            f"no calibration profile at {path}", "run `slumpwatch calibrate` first, or use --uncalibrated"
+        ) from err
+    except OSError as err:
+        raise ProfileError(f"cannot read profile {path}: {err.strerror}", "check its permissions") from err
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ProfileError(
+            f"profile {path} is not valid JSON (line {err.lineno})", "run `slumpwatch calibrate` to replace it"
+        ) from err
+    return Profile.from_json(data, f"profile {path}")
+
+
+def check_name(name: str) -> str:
+    if not NAME_RE.match(name):
+        raise ProfileError(f"invalid profile name {name!r}", "use letters, digits, '-', '_' or '.'")
+    return name
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What calibration saw in one frame: its brightness and the people found."""
+
+    brightness: float
+    people: Sequence[PoseSample]
+
+
+def calibrate(observations: Sequence[Observation], min_conf: float = MIN_CONFIDENCE) -> Baseline:
+    """The upright baseline from a calibration recording, or a :class:`ProfileError` saying why not."""
+    n = len(observations)
+    if n == 0:
+        raise ProfileError("calibration got no frames", "check the camera or the --source path")
+    dark = sum(1 for o in observations if o.brightness < MIN_BRIGHTNESS)
+    if dark > n / 2:
+        raise ProfileError("too dark to calibrate", "turn on a light facing you, then run calibrate again")
+    found = [o for o in observations if o.people]
+    if len(found) < MIN_USABLE_FRACTION * n:
+        raise ProfileError(
+            f"nobody found in {n - len(found)} of {n} frames",
+            "sit in front of the camera with your head and shoulders in view",
+        )
+    crowded = sum(1 for o in found if len(o.people) > 1)
+    if crowded > len(found) / 3:
+        raise ProfileError("two people in view while calibrating", "calibrate alone in front of the camera")
+    samples = [o.people[0] for o in found]
+    framed = [s for s in samples if _framed(s, min_conf)]
+    if len(framed) < MIN_USABLE_FRACTION * n:
+        raise ProfileError(
+            "face or shoulders out of frame",
+            "tilt the screen or move back so your whole head and both shoulders show",
+        )
+    motion = _motion_sw(framed, min_conf)
+    if motion > MAX_MOTION_SW:
+        raise ProfileError(
+            f"moving too much to calibrate ({motion:.2f} shoulder widths)",
+            "sit still, upright and right back in the chair for the whole countdown",
+        )
+    try:
+        return build_baseline(framed, min_conf)
+    except ValueError as err:
+        raise ProfileError(f"calibration failed: {err}", "check the framing and run calibrate again") from err
+
+
+def _framed(sample: PoseSample, min_conf: float) -> bool:
+    needed = ("nose", "left_shoulder", "right_shoulder")
+    for name in needed:
+        p = sample.get(name, min_conf)
+        if p is None or not (0.0 <= p.x <= 1.0 and 0.0 <= p.y <= 1.0):
+            return False
+    return True
+
+
+def _motion_sw(samples: Sequence[PoseSample], min_conf: float) -> float:
+    feats = [features(s, min_conf) for s in samples]
+    widths = [f["shoulder_width"] for f in feats if "shoulder_width" in f]
+    ys = [f["shoulder_y"] for f in feats if "shoulder_y" in f]
+    if len(widths) < 2 or len(ys) < 2:
+        return 0.0
+    width = sum(widths) / len(widths)
+    return Stat.of(ys).std / width if width > 0 else 0.0
+
+
+def camera_mismatch(profile: Profile, samples: Sequence[PoseSample], min_conf: float = MIN_CONFIDENCE) -> str | None:
+    """Why the camera no longer matches the profile (ask to recalibrate), or None if it does."""
+    b = profile.baseline
+    sizes = {s.image_size for s in samples if s.image_size}
+    if b.image_size and sizes and b.image_size not in sizes:
+        got = next(iter(sizes))
+        return f"the camera gives {got[0]}x{got[1]} but you calibrated at {b.image_size[0]}x{b.image_size[1]}"
+    if b.view is not View.FRONT or "shoulder_width" not in b.signals:
+        return None
+    feats = [features(s, min_conf) for s in samples]
+    widths = sorted(f["shoulder_width"] for f in feats if "shoulder_width" in f)
+    ys = sorted(f["shoulder_y"] for f in feats if "shoulder_y" in f)
+    if not widths:
+        return None
+    width, y = widths[len(widths) // 2], ys[len(ys) // 2]
+    w0 = b.signals["shoulder_width"].mean
+    if abs(width - w0) / w0 > MAX_SCALE_CHANGE:
+        return f"you look {width / w0:.0%} as wide as when you calibrated (camera or chair moved)"
+    # Shoulders may sink when slumping, so only a rise or a large move means a different set-up.
+    if (b.signals["shoulder_y"].mean - y) / w0 > MAX_SHIFT_SW / 2 or abs(y - b.signals["shoulder_y"].mean) / w0 > MAX_SHIFT_SW:
+        return "your shoulders are far from where they were when you calibrated (camera moved)"
+    return None

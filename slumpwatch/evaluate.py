@@ -1,0 +1,226 @@
+"""``slumpwatch evaluate``: accuracy on labelled frames, as in ``../shared/frames/README.md``.
+
+Inputs: a CSV with ``file`` and ``label`` columns (optional ``view``, ``subject``, ``session``; paths
+relative to the CSV; images or videos), or landmark recordings (``.jsonl``) with a per-frame
+``label``. Only ``upright`` and ``slumped`` are scored; other labels are reported as verdict counts.
+
+Calibrated mode: for each subject and session the baseline comes from that session's ``upright``
+frames, leaving out the frame being scored. Sessions with more than ``EXACT_LOO_MAX`` upright
+frames use 10-fold cross-validation instead (each upright frame scored against the other nine
+tenths), which is within noise of leave-one-out and keeps large recordings fast.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InputError
+from .geometry import person_problem
+from .landmarks import PoseSample
+from .recording import is_recording, read_recording
+from .scoring import Baseline, Sensitivity, Thresholds, build_baseline, score
+
+SCORED = ("upright", "slumped")
+EXACT_LOO_MAX = 100
+FOLDS = 10
+MIN_CLIP_USABLE = 0.5  # a clip with a usable person in fewer frames has unusable framing
+
+
+@dataclass
+class Item:
+    file: str
+    label: str
+    view: str
+    subject: str
+    session: str
+    sample: PoseSample | None
+    problem: str | None = None
+    verdict: str | None = None
+    trunk_deg: float | None = None
+
+
+@dataclass
+class SliceResult:
+    subject: str
+    session: str
+    view: str
+    n: int = 0
+    correct: int = 0
+    slumped: int = 0
+    slumped_hit: int = 0
+    upright: int = 0
+    false_alarms: int = 0
+    no_pose: int = 0
+    other: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "subject": self.subject,
+            "session": self.session,
+            "view": self.view,
+            "n": self.n,
+            "accuracy": _ratio(self.correct, self.n),
+            "slumped_recall": _ratio(self.slumped_hit, self.slumped),
+            "false_alarm_rate": _ratio(self.false_alarms, self.upright),
+            "no_pose": self.no_pose,
+            "other_labels": {k: dict(v) for k, v in self.other.items()},
+            "notes": self.notes,
+        }
+
+
+def _ratio(a: int, b: int) -> float | None:
+    return round(a / b, 4) if b else None
+
+
+Detector = Callable[[Path], list[tuple[float, PoseSample | None, str | None]]]
+
+
+def load_items(path: Path, detect: Detector | None) -> list[Item]:
+    """Items from a labels CSV (``detect`` runs the pose model on each file) or a recording."""
+    if is_recording(path):
+        return _items_from_recording(path)
+    try:
+        stream = path.open(newline="", encoding="utf-8")
+    except OSError as err:
+        raise InputError(f"cannot read {path}: {err.strerror}", "check the path") from err
+    with stream:
+        reader = csv.DictReader(stream)
+        if not reader.fieldnames or not {"file", "label"} <= set(reader.fieldnames):
+            raise InputError(f"{path} needs 'file' and 'label' columns", "add a header row: file,label[,view,subject,session]")
+        rows = list(reader)
+    items: list[Item] = []
+    for row in rows:
+        file = (path.parent / row["file"]).resolve()
+        base = dict(
+            file=row["file"],
+            label=row["label"].strip(),
+            view=(row.get("view") or "").strip(),
+            subject=(row.get("subject") or "").strip() or "default",
+            session=(row.get("session") or "").strip() or "default",
+        )
+        if is_recording(file):
+            for it in _items_from_recording(file):
+                items.append(Item(**{**base, "label": it.label or base["label"]}, sample=it.sample, problem=it.problem))
+            continue
+        if detect is None:
+            raise InputError(f"{row['file']} is an image or video", "evaluate needs the pose model for it")
+        results = detect(file)
+        if len(results) > 1:  # a clip: judge its framing as a whole
+            usable = [r for r in results if r[1] is not None]
+            if len(usable) < MIN_CLIP_USABLE * len(results):
+                reasons = Counter(r[2] for r in results if r[2])
+                why = ", ".join(f"{k} ({v})" for k, v in reasons.most_common(2))
+                problem = f"framing unusable: a usable person in {len(usable)} of {len(results)} frames; {why}"
+                items.append(Item(**base, sample=None, problem=problem))
+                continue
+        for _, sample, problem in results:
+            items.append(Item(**base, sample=sample, problem=problem))
+    return items
+
+
+def _items_from_recording(path: Path) -> list[Item]:
+    items = []
+    for frame in read_recording(path):
+        problem = None if frame.sample is None else person_problem(frame.sample)
+        items.append(
+            Item(
+                file=frame.info.get("file", path.name),
+                label=frame.label or "",
+                view=frame.info.get("view", ""),
+                subject=frame.info.get("subject", path.stem),
+                session=frame.info.get("session", "default"),
+                sample=frame.sample if problem is None else None,
+                problem=problem or (None if frame.sample else "no person"),
+            )
+        )
+    return items
+
+
+def _baselines_for(group: Sequence[Item]) -> dict[int, Baseline | None]:
+    """Per item id, the baseline it is scored against (leave-one-out or k-fold)."""
+    ups = [it for it in group if it.label == "upright" and it.sample is not None]
+    out: dict[int, Baseline | None] = {}
+
+    def build(exclude: Iterable[Item]) -> Baseline | None:
+        skip = {id(x) for x in exclude}
+        samples = [u.sample for u in ups if id(u) not in skip and u.sample is not None]
+        try:
+            return build_baseline(samples) if samples else None
+        except ValueError:
+            return None
+
+    full = build(())
+    if len(ups) <= EXACT_LOO_MAX:
+        for u in ups:
+            out[id(u)] = build((u,))
+    else:
+        for k in range(FOLDS):
+            fold = ups[k::FOLDS]
+            b = build(fold)
+            for u in fold:
+                out[id(u)] = b
+    for it in group:
+        out.setdefault(id(it), full)
+    return out
+
+
+def judge(items: list[Item], calibrated: bool, sensitivity: Sensitivity = Sensitivity.MEDIUM) -> None:
+    """Fills in each item's verdict (``slumped``/``upright``) or leaves it None (no usable pose)."""
+    groups: dict[tuple[str, str], list[Item]] = defaultdict(list)
+    for it in items:
+        groups[(it.subject, it.session)].append(it)
+    for group in groups.values():
+        baselines = _baselines_for(group) if calibrated else {}
+        for it in group:
+            if it.sample is None:
+                continue
+            baseline = baselines.get(id(it)) if calibrated else None
+            if calibrated and baseline is None:
+                it.problem = "no upright frames to calibrate against"
+                continue
+            s = score(it.sample, baseline)
+            if s.trunk_deg is None:
+                it.problem = "posture not measurable (" + ", ".join(s.uncertain or ("pose",)) + ")"
+                continue
+            th = Thresholds.for_baseline(baseline, sensitivity)
+            it.trunk_deg = s.trunk_deg
+            it.verdict = "slumped" if s.trunk_deg >= th.enter_deg else "upright"
+
+
+def summarise(items: Iterable[Item]) -> list[SliceResult]:
+    slices: dict[tuple[str, str, str], SliceResult] = {}
+    for it in items:
+        key = (it.subject, it.session, it.view or "?")
+        sl = slices.setdefault(key, SliceResult(*key))
+        if it.label not in SCORED:
+            sl.other[it.label][it.verdict or "no usable pose"] += 1
+            if it.problem and it.problem.startswith("framing unusable") and it.problem not in sl.notes:
+                sl.notes.append(it.problem)
+            continue
+        if it.verdict is None:
+            sl.no_pose += 1
+            continue
+        sl.n += 1
+        sl.correct += it.verdict == it.label
+        if it.label == "slumped":
+            sl.slumped += 1
+            sl.slumped_hit += it.verdict == "slumped"
+        else:
+            sl.upright += 1
+            sl.false_alarms += it.verdict == "slumped"
+    return sorted(slices.values(), key=lambda s: (s.subject, s.session, s.view))
+
+
+def overall(slices: Sequence[SliceResult]) -> SliceResult:
+    total = SliceResult("all", "", "")
+    for s in slices:
+        for name in ("n", "correct", "slumped", "slumped_hit", "upright", "false_alarms", "no_pose"):
+            setattr(total, name, getattr(total, name) + getattr(s, name))
+        for label, counts in s.other.items():
+            total.other[label].update(counts)
+    return total

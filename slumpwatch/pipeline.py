@@ -1,0 +1,67 @@
+"""Glue between a frame, the pose estimator and the person filter, shared by every command."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .geometry import person_problem
+from .landmarks import PoseSample
+from .pose import PoseEstimator
+from .sources import VIDEO_SUFFIXES, ImageFiles, VideoFile, brightness
+
+# A frame this dark (mean grey level) is a covered camera or a dark room, never a person.
+BLACK_FRAME = 12.0
+
+
+def choose_person(
+    people: Sequence[PoseSample], reference: tuple[float, float] | None = None
+) -> tuple[PoseSample | None, str | None]:
+    """The person who counts: plausible, and nearest ``reference`` (normalised shoulder midpoint)."""
+    usable: list[PoseSample] = []
+    problem = "no person"
+    for p in people:
+        why = person_problem(p)
+        if why is None:
+            usable.append(p)
+        else:
+            problem = why
+    if not usable:
+        return None, problem
+    if reference is not None and len(usable) > 1:
+        usable.sort(key=lambda p: _distance(p, reference))
+    chosen = usable[0]
+    if len(usable) > 1 and chosen.extra_people != len(usable) - 1:
+        chosen = PoseSample(chosen.landmarks, chosen.world, chosen.image_size, len(usable) - 1, chosen.meta)
+    return chosen, None
+
+
+def _distance(p: PoseSample, ref: tuple[float, float]) -> float:
+    ls, rs = p.landmarks.get("left_shoulder"), p.landmarks.get("right_shoulder")
+    if ls is None or rs is None:
+        return math.inf
+    return math.hypot((ls.x + rs.x) / 2 - ref[0], (ls.y + rs.y) / 2 - ref[1])
+
+
+def detect(
+    estimator: PoseEstimator, frame: np.ndarray, t: float, reference: tuple[float, float] | None = None
+) -> tuple[PoseSample | None, str | None]:
+    """The person in ``frame`` or why there is none. Black frames never reach the model."""
+    if brightness(frame) < BLACK_FRAME:
+        return None, "camera covered or frame black"
+    return choose_person(estimator(frame, t), reference)
+
+
+def detect_file(estimator_factory: type, path: Path, model: str | None) -> list[tuple[float, PoseSample | None, str | None]]:
+    """Runs a fresh estimator over one image or video; used by ``evaluate`` and ``analyze``."""
+    video = path.suffix.lower() in VIDEO_SUFFIXES
+    errors: list[str] = []
+    with estimator_factory(model, video=video) as est:
+        source = VideoFile(path) if video else ImageFiles([path], on_error=lambda p, why: errors.append(why))
+        out = [(t, *detect(est, frame, t)) for t, frame in source.frames()]
+    if errors:
+        return [(0.0, None, f"unreadable: {errors[0]}")]
+    return out

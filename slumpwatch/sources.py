@@ -1,0 +1,207 @@
+"""Frame sources: webcam, video file, image folder or list, all yielding ``(seconds, BGR frame)``.
+
+Every source honours a sampling rate: frames that will not be analysed are skipped with
+``grab()`` (cameras, videos) or never opened (image lists), so they are never decoded.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from .errors import CameraError, InputError
+
+log = logging.getLogger(__name__)
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"}
+VIDEO_SUFFIXES = {".mp4", ".avi", ".gif", ".mov", ".mkv", ".webm", ".m4v"}
+
+
+class FrameSource(Protocol):
+    name: str
+
+    def frames(self) -> Iterator[tuple[float, np.ndarray]]: ...
+
+    def close(self) -> None: ...
+
+
+def _cv2() -> Any:
+    import cv2
+
+    return cv2
+
+
+class ImageFiles:
+    """Still images, one per second of a virtual clock (or ``interval_s`` apart).
+
+    Unreadable files are reported through ``on_error`` and skipped.
+    """
+
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        interval_s: float = 1.0,
+        on_error: Callable[[Path, str], None] | None = None,
+    ) -> None:
+        self.paths = list(paths)
+        self.name = str(paths[0].parent) if paths else "images"
+        self.interval_s = interval_s
+        self.on_error = on_error or (lambda p, why: log.warning("skipped %s: %s", p, why))
+        self.current: Path | None = None
+
+    def frames(self) -> Iterator[tuple[float, np.ndarray]]:
+        cv2 = _cv2()
+        for i, path in enumerate(self.paths):
+            frame = read_image(path, cv2)
+            if isinstance(frame, str):
+                self.on_error(path, frame)
+                continue
+            self.current = path
+            yield i * self.interval_s, frame
+
+    def close(self) -> None:
+        pass
+
+
+def read_image(path: Path, cv2: Any) -> np.ndarray | str:
+    """The decoded image, or why it could not be read."""
+    try:
+        data = np.fromfile(str(path), dtype=np.uint8)
+    except OSError as err:
+        return err.strerror or "cannot read"
+    if data.size == 0:
+        return "empty file"
+    frame = cv2.imdecode(data, cv2.IMREAD_COLOR)
+    if frame is None:
+        return "not a readable image"
+    return frame  # type: ignore[no-any-return]
+
+
+class VideoFile:
+    """A video file at ``fps`` samples per second of video time (None: every frame)."""
+
+    def __init__(self, path: Path, fps: float | None = None) -> None:
+        self.path = path
+        self.name = str(path)
+        self.fps = fps
+        self._cap: Any = None
+
+    def frames(self) -> Iterator[tuple[float, np.ndarray]]:
+        cv2 = _cv2()
+        self._cap = cap = cv2.VideoCapture(str(self.path))
+        if not cap.isOpened():
+            raise InputError(f"cannot open video {self.path}", "check that it is a readable mp4/avi/gif file")
+        native = cap.get(cv2.CAP_PROP_FPS) or 0.0
+        native = native if 0 < native < 1000 else 25.0
+        step = 1.0 / self.fps if self.fps else 0.0
+        next_t = 0.0
+        index = 0
+        try:
+            while True:
+                t = index / native
+                index += 1
+                if t + 1e-9 < next_t:
+                    if not cap.grab():
+                        break
+                    continue
+                ok, frame = cap.read()
+                if not ok or frame is None:
+                    break
+                next_t = t + step
+                yield t, frame
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+
+
+class Camera:
+    """A webcam by index, sampled at ``fps`` by wall-clock time.
+
+    ``fps`` may be changed while running (the monitor lowers it while the person is steady).
+    Between samples frames are only grabbed, keeping the driver's buffer fresh without decoding.
+    """
+
+    def __init__(
+        self,
+        index: int = 0,
+        fps: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        size: tuple[int, int] | None = (640, 480),
+    ) -> None:
+        self.index = index
+        self.name = f"camera {index}"
+        self.fps = fps
+        self.clock = clock
+        self.size = size
+        self._cap: Any = None
+
+    def open(self) -> None:
+        cv2 = _cv2()
+        cap = cv2.VideoCapture(self.index)
+        if not cap.isOpened():
+            cap.release()
+            raise CameraError(
+                f"camera {self.index} not found or busy",
+                "plug it in, close other apps using it, or pass --source FILE|DIR",
+            )
+        if self.size:
+            cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.size[0])
+            cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.size[1])
+        self._cap = cap
+
+    def frames(self) -> Iterator[tuple[float, np.ndarray]]:
+        if self._cap is None:
+            self.open()
+        start = self.clock()
+        next_t = 0.0
+        while True:
+            t = self.clock() - start
+            if t < next_t:
+                time.sleep(min(next_t - t, 0.05))
+                continue
+            ok, frame = self._cap.read()
+            if not ok or frame is None:
+                raise CameraError(f"camera {self.index} stopped delivering frames", "check the cable or other apps")
+            next_t = t + 1.0 / max(self.fps, 1e-3)
+            yield t, frame
+
+    def close(self) -> None:
+        if self._cap is not None:
+            self._cap.release()
+            self._cap = None
+
+
+def collect_images(paths: Sequence[Path]) -> tuple[list[Path], list[Path], list[str]]:
+    """Splits inputs into image files and video files; returns problems as messages."""
+    images: list[Path] = []
+    videos: list[Path] = []
+    problems: list[str] = []
+    for path in paths:
+        if not path.exists():
+            problems.append(f"{path}: no such file or folder")
+        elif path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+            vids = sorted(p for p in path.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES)
+            if not found and not vids:
+                problems.append(f"{path}: folder has no images or videos")
+            images += found
+            videos += vids
+        elif path.suffix.lower() in VIDEO_SUFFIXES:
+            videos.append(path)
+        else:
+            images.append(path)
+    return images, videos, problems
+
+
+def brightness(frame: np.ndarray) -> float:
+    """Mean grey level 0-255, from a subsample (cheap)."""
+    return float(frame[::8, ::8].mean())

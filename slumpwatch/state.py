@@ -1,0 +1,121 @@
+"""The slump state machine: pure, driven by the timestamps of the samples it is given.
+
+States: ``upright``, ``slumped``, ``away`` (nobody in frame), ``uncalibrated`` (someone is there
+but posture cannot be judged: the camera no longer matches the profile, or the pose is too
+uncertain), and ``paused`` (no frames: camera lost, laptop asleep). All delays are seconds.
+
+* **Onset delay**: a slump must last ``onset_s`` before the state becomes ``slumped``; the state's
+  start is then back-dated to when the slump began, so spans and messages tell the true length.
+* **Hysteresis**: entering needs ``Thresholds.enter_deg``; leaving needs the angle below
+  ``exit_deg`` for ``recover_s``.
+* **Away**: ``away_s`` without a person; a person must be back for ``return_s`` to leave it.
+* **Gaps**: two samples further apart than ``max_gap_s`` mean the monitor was not looking; the gap
+  becomes ``paused`` and is not counted as monitored time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from .scoring import Score, Thresholds
+
+
+class State(str, Enum):
+    UPRIGHT = "upright"
+    SLUMPED = "slumped"
+    AWAY = "away"
+    UNCALIBRATED = "uncalibrated"
+    PAUSED = "paused"
+
+
+@dataclass(frozen=True)
+class Timing:
+    onset_s: float = 20.0
+    recover_s: float = 5.0
+    away_s: float = 5.0
+    return_s: float = 2.0
+    max_gap_s: float = 60.0
+
+
+@dataclass(frozen=True)
+class Transition:
+    at: float
+    old: State
+    new: State
+
+
+class SlumpStateMachine:
+    """Feed ``update(t, score)`` with increasing ``t``; ``score`` None means nobody in frame.
+
+    ``score.trunk_deg`` None (pose too uncertain) holds the current state. ``judge=False`` (the
+    camera does not match the profile) makes a present person ``uncalibrated``.
+    """
+
+    def __init__(self, thresholds: Thresholds, timing: Timing | None = None) -> None:
+        self.thresholds = thresholds
+        self.timing = timing or Timing()
+        self.state: State | None = None
+        self.since = 0.0
+        self.last_t: float | None = None
+        self.last_trunk: float | None = None
+        self._candidate: State | None = None
+        self._candidate_since = 0.0
+
+    def update(self, t: float, score: Score | None, judge: bool = True) -> list[Transition]:
+        out: list[Transition] = []
+        if self.last_t is not None and t - self.last_t > self.timing.max_gap_s:
+            out += self._set(State.PAUSED, self.last_t)
+            self._candidate = None
+        if self.last_t is not None and t < self.last_t:
+            t = self.last_t  # clocks never run backwards here
+        self.last_t = t
+        target = self._target(score, judge)
+        if self.state is None or self.state is State.PAUSED:
+            out += self._set(target or State.UPRIGHT, t)
+            return out
+        if target is None or target is self.state:
+            self._candidate = None
+            return out
+        if target is not self._candidate:
+            self._candidate, self._candidate_since = target, t
+        if t - self._candidate_since >= self._delay(self.state, target):
+            out += self._set(target, self._candidate_since)
+        return out
+
+    def stop(self, t: float) -> list[Transition]:
+        """Monitoring ends (or the camera was lost) at ``t``."""
+        self._candidate = None
+        return self._set(State.PAUSED, t)
+
+    def _target(self, score: Score | None, judge: bool) -> State | None:
+        if score is None:
+            self.last_trunk = None
+            return State.AWAY
+        if not judge:
+            return State.UNCALIBRATED
+        self.last_trunk = score.trunk_deg
+        if score.trunk_deg is None:
+            return None
+        slumped = self.state is State.SLUMPED or self._candidate is State.SLUMPED
+        limit = self.thresholds.exit_deg if slumped else self.thresholds.enter_deg
+        return State.SLUMPED if score.trunk_deg >= limit else State.UPRIGHT
+
+    def _delay(self, old: State, new: State) -> float:
+        if new is State.SLUMPED:
+            return self.timing.onset_s
+        if new is State.AWAY:
+            return self.timing.away_s
+        if old is State.AWAY:
+            return self.timing.return_s
+        if old is State.SLUMPED:
+            return self.timing.recover_s
+        return 0.0
+
+    def _set(self, new: State, at: float) -> list[Transition]:
+        if new is self.state:
+            return []
+        old = self.state
+        self.state, self.since = new, at
+        self._candidate = None
+        return [] if old is None else [Transition(at, old, new)]
