@@ -223,6 +223,7 @@ def _world_mid(a: Landmark, b: Landmark) -> Landmark:
 # people far behind. The extent is the largest distance between trusted upper-body landmarks,
 # as a fraction of the image's smaller side.
 MIN_PERSON_EXTENT = 0.15
+MIN_HEAD_SHOULDER = 0.05  # nose to shoulder midpoint, same units
 _UPPER_BODY = ("nose", "left_ear", "right_ear", "left_shoulder", "right_shoulder", "left_hip", "right_hip")
 
 
@@ -238,5 +239,10 @@ def person_problem(sample: PoseSample, min_conf: float = MIN_CONFIDENCE) -> str 
     extent = max(math.hypot(a[0] - b[0], a[1] - b[1]) for a in pts for b in pts)
     side = min(sample.image_size) if sample.image_size else 1.0
     if extent / side < MIN_PERSON_EXTENT:
+        return "too small to be a person at the desk"
+    shoulders = [sample.pixel(p) for p in shoulders if p is not None]
+    mid = (sum(p[0] for p in shoulders) / len(shoulders), sum(p[1] for p in shoulders) / len(shoulders))
+    head = sample.pixel(nose)
+    if math.hypot(head[0] - mid[0], head[1] - mid[1]) / side < MIN_HEAD_SHOULDER:
         return "too small to be a person at the desk"
     return None

@@ -38,12 +38,9 @@ class PoseEstimator(Protocol):
 @contextlib.contextmanager
 def quiet_native_stderr() -> Iterator[None]:
     """Silence MediaPipe's C++ start-up logging, which writes straight to file descriptor 2."""
-    try:
-        fd = sys.stderr.fileno()
-    except (AttributeError, OSError, ValueError):
-        yield
-        return
-    sys.stderr.flush()
+    fd = 2  # native code writes to the process's fd 2, whatever sys.stderr is now
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        sys.stderr.flush()
     saved = os.dup(fd)
     devnull = os.open(os.devnull, os.O_WRONLY)
     try:
