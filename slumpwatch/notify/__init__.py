@@ -1,0 +1,1 @@
+"""Slump warnings: exercise catalog, the no-nagging policy, and delivery routes with fallbacks."""

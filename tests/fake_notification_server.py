@@ -1,0 +1,53 @@
+"""A tiny org.freedesktop.Notifications service for hermetic tests (runs in a subprocess).
+
+Prints one JSON line per notification received: {"app": ..., "summary": ..., "body": ...}.
+With --hang it accepts the call but never answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+
+from dbus_next.aio import MessageBus
+from dbus_next.service import ServiceInterface, method
+
+HANG = "--hang" in sys.argv
+
+
+class Notifications(ServiceInterface):
+    def __init__(self) -> None:
+        super().__init__("org.freedesktop.Notifications")
+        self.next_id = 1
+
+    @method()
+    async def Notify(  # noqa: N802
+        self, app_name: "s", replaces_id: "u", app_icon: "s", summary: "s", body: "s",  # noqa: F821
+        actions: "as", hints: "a{sv}", expire_timeout: "i",  # noqa: F821, F722
+    ) -> "u":  # noqa: F821
+        print(json.dumps({"app": app_name, "summary": summary, "body": body}), flush=True)
+        if HANG:
+            await asyncio.sleep(3600)
+        self.next_id += 1
+        return self.next_id
+
+    @method()
+    def GetServerInformation(self) -> "ssss":  # noqa: F821, N802
+        return ["fake", "slumpwatch-tests", "1.0", "1.2"]
+
+    @method()
+    def GetCapabilities(self) -> "as":  # noqa: F821, F722, N802
+        return ["body"]
+
+
+async def main() -> None:
+    bus = await MessageBus().connect()
+    bus.export("/org/freedesktop/Notifications", Notifications())
+    await bus.request_name("org.freedesktop.Notifications")
+    print("READY", flush=True)
+    await asyncio.get_running_loop().create_future()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
