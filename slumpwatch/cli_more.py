@@ -1,11 +1,528 @@
-"""Commands registered after the core ones (monitoring, reports, notifications)."""
+"""Commands for monitoring, recordings, reports and notifications (registered by ``cli``)."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import json
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
+
+from .errors import InputError, ProfileError, SlumpwatchError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _out(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _err(text: str) -> None:
+    print(f"slumpwatch: {text}", file=sys.stderr, flush=True)
+
+
+def _tz() -> Any:
+    return datetime.now().astimezone().tzinfo
+
+
+# ------------------------------------------------------------------ shared set-up
+def _config(args: argparse.Namespace) -> tuple[Any, dict[str, str]]:
+    from .config import load
+    from .paths import config_file
+
+    overrides = {k: getattr(args, k, None) for k in ("profile", "sensitivity", "camera", "db")}
+    return load(config_file(), overrides)
+
+
+def _store(cfg: Any, create: bool = True) -> Any:
+    from .paths import default_db
+    from .store import Store
+
+    return Store(cfg.db or default_db(), create=create)
+
+
+def _profile(cfg: Any, args: argparse.Namespace) -> Any:
+    from .calibration import load_profile
+    from .paths import profile_path
+
+    if getattr(args, "uncalibrated", False):
+        return None
+    path = Path(args.profile_file) if getattr(args, "profile_file", None) else profile_path(cfg.profile)
+    try:
+        return load_profile(path)
+    except ProfileError as err:
+        if getattr(args, "profile_file", None) or path.exists():
+            raise
+        _err(f"{err.one_line()}; monitoring uncalibrated")
+        return None
+
+
+def _monitor(cfg: Any, profile: Any, store: Any, notifier: Any, quiet: bool, camera: str) -> Any:
+    from .config import parse_quiet_hours
+    from .monitor import Monitor, Rates
+    from .notify.policy import AlertPolicy, PolicyConfig
+    from .scoring import Sensitivity
+    from .state import Timing
+
+    quiet_hours = parse_quiet_hours(cfg.quiet_hours)
+    policy = AlertPolicy(PolicyConfig(
+        cooldown_s=cfg.cooldown_s, escalate_after_s=cfg.escalate_after_s, daily_cap=cfg.daily_cap,
+        quiet_start=quiet_hours[0] if quiet_hours else None, quiet_end=quiet_hours[1] if quiet_hours else None,
+    ))
+    status_line = None if quiet else _status_printer()
+    return Monitor(
+        profile, store, notifier, policy, Sensitivity(cfg.sensitivity),
+        Timing(onset_s=cfg.onset_s, recover_s=cfg.recover_s, away_s=cfg.away_s),
+        Rates(cfg.steady_fps, cfg.alert_fps, cfg.away_fps), _tz(), camera, status_line,
+        on_message=lambda m: _err(m),
+    )
+
+
+def _status_printer() -> Callable[[Any], None]:
+    tty = sys.stdout.isatty()
+
+    def show(st: Any) -> None:
+        if st.state is None:
+            return
+        angle = "-" if st.trunk_deg is None else f"{st.trunk_deg:+.0f}°"
+        ref = "vs upright" if st.calibrated else "(uncalibrated)"
+        line = f"{st.state.value:12s} trunk {angle} {ref}  for {int(time.time() - st.since) if tty else 0}s"
+        if tty:
+            sys.stdout.write("\r" + line.ljust(60))
+            sys.stdout.flush()
+
+    return show
+
+
+def _notifier(cfg: Any, collect: list[str] | None = None) -> Any:
+    from .notify.routes import ConsoleRoute, FunctionRoute, Notifier, default_routes
+
+    if collect is not None:
+        return Notifier([FunctionRoute("demo", lambda t, b, s: collect.append(f"{t}: {b}")), ConsoleRoute()])
+    return Notifier(default_routes(bell=cfg.bell), timeout_s=cfg.notify_timeout_s)
+
+
+class _Stopper:
+    """Turns SIGTERM/SIGINT into a flag so the loop ends cleanly and the current span is written."""
+
+    def __init__(self) -> None:
+        self.stop = False
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._handle)
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.stop = True
+
+
+def _frames_from_source(args: argparse.Namespace, cfg: Any, monitor: Any, stopper: _Stopper) -> tuple[Iterator[tuple[float, Any]], str]:
+    """(epoch seconds, frame) from --source or the webcam."""
+    from .monitor import camera_frames
+    from .sources import Camera, ImageFiles, VideoFile, collect_images
+
+    if args.source:
+        images, videos, problems = collect_images([Path(args.source)])
+        if problems:
+            raise InputError(problems[0], "give a video file, an image folder or a .jsonl recording")
+        src: Any = VideoFile(videos[0], fps=cfg.steady_fps) if videos else ImageFiles(images)
+        start = time.time()
+        return ((start + t, f) for t, f in src.frames()), str(args.source)
+    interval = args.interval
+
+    def open_camera() -> Any:
+        cam = Camera(cfg.camera, fps=cfg.steady_fps)
+        cam.open()
+        return cam
+
+    if interval:
+        return _duty_cycle(open_camera, monitor, interval, stopper), f"camera {cfg.camera}"
+    return camera_frames(open_camera, monitor, should_stop=lambda: stopper.stop), f"camera {cfg.camera}"
+
+
+def _duty_cycle(open_camera: Callable[[], Any], monitor: Any, interval: float, stopper: _Stopper, burst_s: float = 3.0) -> Iterator[tuple[float, Any]]:
+    """Opens the camera for a short burst every ``interval`` seconds; the light is off in between."""
+    from .errors import CameraError
+
+    while not stopper.stop:
+        began = time.time()
+        try:
+            cam = open_camera()
+            try:
+                for _, frame in cam.frames():
+                    yield time.time(), frame
+                    if time.time() - began >= burst_s or stopper.stop:
+                        break
+            finally:
+                cam.close()
+        except CameraError as err:
+            monitor.pause(time.time(), str(err))
+        while not stopper.stop and time.time() - began < interval:
+            time.sleep(0.5)
+
+
+# ------------------------------------------------------------------ run / record / replay / demo
+def cmd_run(args: argparse.Namespace) -> int:
+    from .pipeline import detect
+    from .pose import MediaPipePoseEstimator
+    from .recording import is_recording
+
+    cfg, _ = _config(args)
+    profile = _profile(cfg, args)
+    if args.source and is_recording(Path(args.source)):
+        args.recording = args.source
+        args.speed = 0.0
+        return cmd_replay(args)
+    stopper = _Stopper()
+    with _store(cfg) as store, MediaPipePoseEstimator(args.model, video=True) as est:
+        monitor = _monitor(cfg, profile, store, _notifier(cfg), args.quiet, "")
+        frames, name = _frames_from_source(args, cfg, monitor, stopper)
+        monitor.camera = name
+        started = None
+        last = time.time()
+        try:
+            for t, frame in frames:
+                if started is None:
+                    started = t
+                    monitor.start(t)
+                sample, _ = detect(est, frame, t - started, monitor.reference)
+                monitor.process(t, sample)
+                last = t
+                if stopper.stop:
+                    break
+        finally:
+            if started is not None:
+                monitor.stop(last)
+    if not args.quiet:
+        _out()
+    _out(f"monitoring ended; {len(monitor.sent)} warnings sent")
+    return 0
+
+
+def cmd_record(args: argparse.Namespace) -> int:
+    from .pipeline import detect
+    from .pose import MediaPipePoseEstimator
+    from .recording import RecordingWriter
+    from .sources import Camera, ImageFiles, VideoFile, collect_images
+
+    stopper = _Stopper()
+    if args.source:
+        images, videos, problems = collect_images([Path(args.source)])
+        if problems:
+            raise InputError(problems[0], "give a video file or image folder")
+        src: Any = VideoFile(videos[0], fps=args.fps) if videos else ImageFiles(images, interval_s=1.0 / args.fps)
+    else:
+        src = Camera(args.camera, fps=args.fps)
+    out = Path(args.output)
+    n = 0
+    with out.open("w", encoding="utf-8") as stream, MediaPipePoseEstimator(args.model, video=True) as est:
+        writer = RecordingWriter(stream, model=est.model_name, source=str(args.source or f"camera {args.camera}"))
+        for t, frame in src.frames():
+            if args.seconds and t > args.seconds:
+                break
+            sample, _ = detect(est, frame, t)
+            writer.write(t, sample, args.label)
+            n += 1
+            if stopper.stop:
+                break
+    src.close()
+    _out(f"recorded {n} frames of landmarks (no images) to {out}")
+    return 0
+
+
+def replay_into(monitor: Any, path: Path, start_epoch: float, speed: float, stop: Callable[[], bool] = lambda: False) -> float:
+    """Runs a recording through ``monitor``; speed 0 is as fast as possible. Returns the last time."""
+    from .pipeline import choose_person
+    from .recording import read_recording
+
+    started = None
+    last = start_epoch
+    wall0 = time.monotonic()
+    for frame in read_recording(path):
+        t = start_epoch + frame.t
+        if started is None:
+            started = t
+            monitor.start(t)
+        if speed > 0:
+            delay = frame.t / speed - (time.monotonic() - wall0)
+            if delay > 0:
+                time.sleep(delay)
+        sample = None
+        if frame.sample is not None:
+            sample, _ = choose_person([frame.sample], monitor.reference)
+        monitor.process(t, sample)
+        last = t
+        if stop():
+            break
+    if started is not None:
+        monitor.stop(last)
+    return last
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    cfg, _ = _config(args)
+    profile = _profile(cfg, args)
+    stopper = _Stopper()
+    with _store(cfg) as store:
+        monitor = _monitor(cfg, profile, store, _notifier(cfg), args.quiet, str(args.recording))
+        replay_into(monitor, Path(args.recording), time.time(), args.speed, lambda: stopper.stop)
+    if not args.quiet:
+        _out()
+    _out(f"replay ended; {len(monitor.sent)} warnings sent")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .calibration import load_profile
+    from .config import Config
+    from .report import reduce_day, reduce_week, render_text
+    from .store import Store
+
+    samples = ROOT / "sample_frames"
+    recordings = sorted(samples.glob("*.jsonl"))
+    if not recordings:
+        raise InputError(f"no sample recordings in {samples}", "run the demo from a clone of the repository")
+    tz = _tz()
+    day = datetime.now(tz).date()
+    with tempfile.TemporaryDirectory() as tmp:
+        cfg = Config(db=str(Path(tmp) / "demo.sqlite3"))
+        with Store(cfg.db) as store:
+            start = datetime(day.year, day.month, day.day, 9, 0, tzinfo=tz).timestamp()
+            for rec in recordings:
+                profile_file = ROOT / "calibration" / f"{rec.stem}.json"
+                profile = load_profile(profile_file) if profile_file.exists() else None
+                warnings: list[str] = []
+                monitor = _monitor(cfg, profile, store, _notifier(cfg, warnings), True, rec.name)
+                monitor.notifier.routes[-1].stream = sys.stdout
+                _out(f"== replaying {rec.name} ({'profile ' + profile.name if profile else 'uncalibrated'})")
+                end = replay_into(monitor, rec, start, 0.0)
+                for w in warnings:
+                    _out(f"   would notify: {w}")
+                start = end + 600
+            rep = reduce_day(day, tz, store.spans(start - 86400 * 2, start + 86400), store.alerts(0, start + 86400))
+            _ = reduce_week(day, tz, [], [])
+        _out()
+        _out(render_text(rep))
+    return 0
+
+
+# ------------------------------------------------------------------ report / export / forget
+def _parse_day(text: str) -> date:
+    today = datetime.now().astimezone().date()
+    if text == "today":
+        return today
+    if text == "yesterday":
+        return today - timedelta(days=1)
+    try:
+        return date.fromisoformat(text)
+    except ValueError as err:
+        raise InputError(f"unknown date {text!r}", "use YYYY-MM-DD, today or yesterday") from err
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import day_bounds, reduce_day, reduce_week, render_text, render_week_text, to_csv, to_json
+
+    cfg, _ = _config(args)
+    day = _parse_day(args.date)
+    tz = _tz()
+    with _store(cfg, create=False) as store:
+        lo, _ = day_bounds(day - timedelta(days=6), tz)
+        _, hi = day_bounds(day, tz)
+        spans, alerts = store.spans(lo, hi), store.alerts(lo, hi)
+    week = reduce_week(day, tz, spans, alerts)
+    rep = week[-1]
+    days = week if args.week else [rep]
+    if args.format == "html":
+        from .html_report import render_html
+
+        text = render_html(rep, week, tz)
+    elif args.format == "json":
+        text = to_json(days)
+    elif args.format == "csv":
+        text = to_csv(days)
+    else:
+        text = render_week_text(week) if args.week else render_text(rep)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+        _out(f"wrote {args.output}")
+    else:
+        _out(text)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import csv
+    import io
+
+    cfg, _ = _config(args)
+    with _store(cfg, create=False) as store:
+        rows: list[dict[str, Any]] = []
+        if args.what == "spans":
+            rows = [vars(s) if hasattr(s, "__dict__") else s.__dict__ for s in store.spans(0, 1e12)]
+        else:
+            rows = [a.__dict__ for a in store.alerts(0, 1e12)]
+    if args.format == "json":
+        text = json.dumps(rows, indent=2)
+    else:
+        buf = io.StringIO()
+        fields = list(rows[0]) if rows else ["state", "start", "end"]
+        w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+        w.writeheader()
+        w.writerows(rows)
+        text = buf.getvalue()
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    from .report import day_bounds
+
+    cfg, _ = _config(args)
+    day = _parse_day(args.before)
+    t, _ = day_bounds(day, _tz())
+    with _store(cfg, create=False) as store:
+        spans, alerts = store.forget_before(t)
+    _out(f"deleted {spans} spans and {alerts} alerts before {day.isoformat()}")
+    return 0
+
+
+# ------------------------------------------------------------------ notifications and set-up
+def cmd_notify(args: argparse.Namespace) -> int:
+    from .notify.routes import default_routes
+
+    cfg, _ = _config(args)
+    notifier = _notifier(cfg)
+    _out("notification routes, in order: " + " -> ".join(notifier.describe()))
+    if not [r for r in default_routes() if r.name != "console"]:
+        _out("no desktop route works here (headless, SSH or no notification server): warnings go to the terminal")
+    route = notifier.send("slumpwatch test", "If you can read this, slump warnings will reach you.")
+    _out(f"test notification sent through: {route}")
+    return 0
+
+
+def cmd_exercises(args: argparse.Namespace) -> int:
+    from .notify.exercises import CATALOG
+
+    for e in CATALOG:
+        _out(f"{e.name}  [{e.key}]")
+        _out(f"  targets: {e.targets}")
+        _out(f"  suggested: {e.trigger.value}")
+        for i, step in enumerate(e.steps, 1):
+            _out(f"  {i}. {step}")
+        _out()
+    return 0
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from .paths import config_file, default_db
+
+    cfg, sources = _config(args)
+    _out(f"# config file: {config_file()}")
+    for key, value in asdict(cfg).items():
+        shown = value if not (key == "db" and not value) else str(default_db())
+        _out(f"{key} = {json.dumps(shown)}    # from {sources[key]}")
+    return 0
+
+
+def cmd_autostart(args: argparse.Namespace) -> int:
+    from . import autostart
+
+    if args.action == "install":
+        _out(f"wrote {autostart.install()}")
+        if sys.platform.startswith("linux"):
+            _out("enable it with: systemctl --user enable --now slumpwatch.service")
+    else:
+        removed = autostart.remove()
+        _out(f"removed {removed}" if removed else "no autostart entry was installed")
+    return 0
 
 
 def register(sub: Any, add: Callable[[str, str], argparse.ArgumentParser]) -> None:
-    return None
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--profile", help="calibration profile name (config: profile)")
+        p.add_argument("--profile-file", help="a profile JSON file instead of a named profile")
+        p.add_argument("--uncalibrated", action="store_true", help="ignore any profile; absolute limits")
+        p.add_argument("--sensitivity", choices=["low", "medium", "high"])
+        p.add_argument("--db", help="posture log database (default: in the user data directory)")
+        p.add_argument("--quiet", action="store_true", help="no live status line")
+
+    p = add("run", "Monitor posture until stopped (webcam, or --source FILE|DIR).")
+    common(p)
+    p.add_argument("--source", help="video file, image folder or .jsonl recording instead of the webcam")
+    p.add_argument("--camera", type=int)
+    p.add_argument("--interval", type=_seconds, help="duty cycle: open the camera for a burst every N seconds (e.g. 30s)")
+    p.set_defaults(func=cmd_run)
+
+    p = add("record", "Save landmark frames (never images) as JSON lines.")
+    p.add_argument("output", help="the .jsonl file to write")
+    p.add_argument("--source", help="video file or image folder instead of the webcam")
+    p.add_argument("--camera", type=int, default=0)
+    p.add_argument("--fps", type=float, default=2.0)
+    p.add_argument("--seconds", type=float, default=0.0, help="stop after this long (0: until Ctrl-C)")
+    p.add_argument("--label", help="a label stored on every frame (for evaluate)")
+    p.set_defaults(func=cmd_record)
+
+    p = add("replay", "Run a landmark recording through the monitor.")
+    p.add_argument("recording")
+    common(p)
+    p.add_argument("--speed", type=float, default=0.0, help="1 = real time, 0 = as fast as possible (default)")
+    p.set_defaults(func=cmd_replay)
+
+    p = add("demo", "Replay the sample recordings through the whole pipeline and print the report.")
+    p.set_defaults(func=cmd_demo)
+
+    p = add("report", "The day's posture report (or --week).")
+    p.add_argument("--date", default="today", help="YYYY-MM-DD, today or yesterday")
+    p.add_argument("--week", action="store_true", help="7-day trend ending on --date")
+    p.add_argument("--format", choices=["text", "json", "csv", "html"], default="text")
+    p.add_argument("--output", help="write to a file")
+    p.add_argument("--db")
+    p.set_defaults(func=cmd_report)
+
+    p = add("export", "Write spans or alerts as CSV or JSON.")
+    p.add_argument("what", choices=["spans", "alerts"])
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument("--output")
+    p.add_argument("--db")
+    p.set_defaults(func=cmd_export)
+
+    p = add("forget", "Delete posture data before a date.")
+    p.add_argument("--before", required=True, help="YYYY-MM-DD")
+    p.add_argument("--db")
+    p.set_defaults(func=cmd_forget)
+
+    for name in ("notify", "doctor"):
+        p = add(name, "Show the active notification route and send a test notification.")
+        p.add_argument("--test", action="store_true", help="send a test notification (always done)")
+        p.set_defaults(func=cmd_notify)
+
+    p = add("exercises", "List the mid-back exercises slumpwatch suggests.")
+    p.set_defaults(func=cmd_exercises)
+
+    p = add("config", "Print the effective configuration and where each value came from.")
+    p.set_defaults(func=cmd_config)
+
+    p = add("autostart", "Start monitoring at login (systemd user unit / launchd / Startup).")
+    p.add_argument("action", choices=["install", "remove"])
+    p.set_defaults(func=cmd_autostart)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text[:-1]) * (60 if text.endswith("m") else 1) if text[-1] in "sm" else float(text)
+    except (ValueError, IndexError) as err:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 30s or 2m") from err
+    if value <= 0:
+        raise argparse.ArgumentTypeError("the interval must be positive")
+    return value
+
+
+__all__ = ["SlumpwatchError", "register", "replay_into"]

@@ -1,0 +1,95 @@
+"""The HTML report: one self-contained file, charts as inline SVG made with matplotlib."""
+
+from __future__ import annotations
+
+import html
+import io
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+
+from .report import DayReport, _deg, _dur, _pct
+
+COLOURS = {"upright": "#3a9d5d", "slumped": "#d9534f", "away": "#c8c8c8", "uncalibrated": "#f0ad4e", "paused": "#ffffff"}
+
+
+def _svg(fig: object) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight")  # type: ignore[attr-defined]
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)  # type: ignore[arg-type]
+    text = buf.getvalue()
+    return text[text.index("<svg"):]
+
+
+def _charts(rep: DayReport, week: Sequence[DayReport], tz: tzinfo) -> list[tuple[str, str]]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    matplotlib.rcParams["svg.hashsalt"] = "slumpwatch"
+    import matplotlib.pyplot as plt
+
+    charts = []
+    fig, ax = plt.subplots(figsize=(9, 1.4))
+    for state, a, b in rep.spans:
+        start = datetime.fromtimestamp(a, tz)
+        x = start.hour + start.minute / 60 + start.second / 3600
+        ax.barh(0, (b - a) / 3600, left=x, color=COLOURS[state], height=0.8)
+    ax.set_xlim(0, 24)
+    ax.set_yticks([])
+    ax.set_xticks(range(0, 25, 2))
+    ax.set_xlabel("hour of day")
+    ax.set_title("Day timeline (green upright, red slumped, grey away, orange uncalibrated)")
+    charts.append(("timeline", _svg(fig)))
+
+    fig, ax = plt.subplots(figsize=(9, 2.4))
+    shares = []
+    for b in rep.hours:
+        present = b["upright"] + b["slumped"] + b["uncalibrated"]
+        shares.append(100 * b["slumped"] / present if present else 0)
+    ax.bar(range(24), shares, color=COLOURS["slumped"])
+    ax.set_xlim(-0.5, 23.5)
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("% slumped")
+    ax.set_xlabel("hour of day")
+    ax.set_title("Slump share per hour")
+    charts.append(("hourly", _svg(fig)))
+
+    fig, ax = plt.subplots(figsize=(9, 2.4))
+    ax.plot([d.day[5:] for d in week], [100 * (d.slumped_share or 0) for d in week], marker="o", color=COLOURS["slumped"])
+    ax.set_ylim(0, 100)
+    ax.set_ylabel("% slumped")
+    ax.set_title("Last 7 days")
+    charts.append(("trend", _svg(fig)))
+    return charts
+
+
+def render_html(rep: DayReport, week: Sequence[DayReport], tz: tzinfo) -> str:
+    rows = [
+        ("Time monitored", _dur(rep.monitored_s)),
+        ("Time present", _dur(rep.present_s)),
+        ("Time slumped", f"{_dur(rep.slumped_s)} ({_pct(rep.slumped_share)} of present time)"),
+        ("Slump episodes", f"{rep.episodes} (longest {_dur(rep.longest_episode_s)})"),
+        ("Deviation from upright", f"average {_deg(rep.mean_deviation_deg)}, worst {_deg(rep.worst_deviation_deg)}"),
+        ("Alerts sent", str(rep.alerts)),
+        ("Exercises suggested", ", ".join(f"{k} x{v}" for k, v in sorted(rep.exercises.items())) or "none"),
+    ]
+    table = "\n".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
+    charts = "\n".join(f'<figure class="chart" id="{cid}">{svg}</figure>' for cid, svg in _charts(rep, week, tz))
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>slumpwatch report {html.escape(rep.day)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; color: #222; }}
+table {{ border-collapse: collapse; margin-bottom: 1.5rem; }}
+th {{ text-align: left; padding: .3rem 1.5rem .3rem 0; font-weight: 600; }}
+figure {{ margin: 1rem 0; }} svg {{ max-width: 100%; height: auto; }}
+</style></head>
+<body>
+<h1>Posture report for {html.escape(rep.day)}</h1>
+<table>{table}</table>
+{charts}
+<p>Slumped sitting is the main cause of mid-back pain: sit right back in your chair, and mobilise
+stiff joints before working the muscles.</p>
+</body></html>
+"""

@@ -1,0 +1,206 @@
+"""The monitoring pipeline: samples -> scoring -> state machine -> notifier -> posture log.
+
+``Monitor.process(t, sample)`` is driven by timestamps (epoch seconds), so the same code serves the
+webcam, video files, replays at any speed and the tests. ``run_source`` adds the capture loop:
+adaptive sampling rate, camera loss with back-off, and clean shutdown.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any
+
+from .calibration import Profile, camera_mismatch
+from .errors import CameraError
+from .landmarks import PoseSample
+from .notify.policy import AlertPolicy
+from .notify.routes import Notifier
+from .scoring import Score, Sensitivity, Thresholds, score
+from .state import SlumpStateMachine, State, Timing, Transition
+from .store import AlertRecord, SpanMerger, Store
+
+log = logging.getLogger(__name__)
+
+STARTUP_CHECK_SAMPLES = 5
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Pose samples per second: steady, near the threshold, and while nobody is there."""
+
+    steady: float = 1.0
+    alert: float = 3.0
+    away: float = 0.5
+    near_fraction: float = 0.6  # within 60% of the entry threshold counts as near
+
+
+@dataclass
+class Status:
+    state: State | None
+    since: float
+    trunk_deg: float | None
+    calibrated: bool
+    message: str = ""
+
+
+@dataclass
+class SentAlert:
+    t: float
+    title: str
+    body: str
+    route: str
+    exercise: str
+
+
+@dataclass
+class Monitor:
+    profile: Profile | None
+    store: Store | None
+    notifier: Notifier
+    policy: AlertPolicy = field(default_factory=AlertPolicy)
+    sensitivity: Sensitivity = Sensitivity.MEDIUM
+    timing: Timing = field(default_factory=Timing)
+    rates: Rates = field(default_factory=Rates)
+    tz: tzinfo | None = None
+    camera: str = ""
+    on_status: Callable[[Status], None] | None = None
+    on_message: Callable[[str], None] = lambda m: log.warning("%s", m)
+
+    def __post_init__(self) -> None:
+        baseline = self.profile.baseline if self.profile else None
+        self.thresholds = Thresholds.for_baseline(baseline, self.sensitivity)
+        self.machine = SlumpStateMachine(self.thresholds, self.timing)
+        self.merger = SpanMerger()
+        self.sent: list[SentAlert] = []
+        self.judge = True
+        self._startup: list[PoseSample] = []
+        self._checked = self.profile is None
+        self.session_id: int | None = None
+        self.last_score: Score | None = None
+        self.reference: tuple[float, float] | None = None
+
+    # ------------------------------------------------------------ lifecycle
+    def start(self, t: float) -> None:
+        if self.store is not None:
+            settings = {"sensitivity": self.sensitivity.value, "thresholds": vars(self.thresholds), "timing": vars(self.timing)}
+            name = self.profile.name if self.profile else "(uncalibrated)"
+            self.session_id = self.store.start_session(t, name, self.camera, settings)
+        if self.profile is None:
+            self.on_message("no calibration profile: using absolute ergonomic limits (uncalibrated)")
+
+    def stop(self, t: float) -> None:
+        self._apply(self.machine.stop(t), t)
+        span = self.merger.close(t)
+        if span is not None and self.store is not None:
+            self.store.add_spans(self.session_id, [span])
+        if self.store is not None and self.session_id is not None:
+            self.store.end_session(self.session_id, t)
+
+    def pause(self, t: float, why: str) -> None:
+        """No frames (camera lost): the time from ``t`` on is paused, not monitored."""
+        if self.machine.state is not State.PAUSED:
+            self.on_message(f"{why}; pausing and retrying")
+            self._apply(self.machine.stop(t), t)
+
+    # ------------------------------------------------------------ per sample
+    def process(self, t: float, sample: PoseSample | None) -> Status:
+        s = None
+        if sample is not None:
+            if not self._checked:
+                self._startup_check(sample)
+            s = score(sample, self.profile.baseline if self.profile else None)
+            self.last_score = s
+            self._remember_position(sample)
+        was_state = self.machine.state
+        transitions = self.machine.update(t, s, judge=self.judge)
+        if was_state is None and self.machine.state is not None:
+            self.merger.add(t, self.machine.state.value)
+        self._apply(transitions, t)
+        dev = s.trunk_deg if s is not None and self.machine.state in (State.UPRIGHT, State.SLUMPED) else None
+        assert self.machine.state is not None
+        closed = self.merger.add(t, self.machine.state.value, dev)
+        if closed is not None and self.store is not None:
+            self.store.add_spans(self.session_id, [closed])
+        if self.machine.state is State.SLUMPED:
+            self._maybe_alert(t, s)
+        status = Status(self.machine.state, self.machine.since, s.trunk_deg if s else None, self.profile is not None)
+        if self.on_status:
+            self.on_status(status)
+        return status
+
+    def suggested_fps(self) -> float:
+        state = self.machine.state
+        if state is State.AWAY:
+            return self.rates.away
+        trunk = self.last_score.trunk_deg if self.last_score else None
+        near = trunk is not None and trunk >= self.rates.near_fraction * self.thresholds.enter_deg
+        return self.rates.alert if near or self.machine._candidate is not None else self.rates.steady
+
+    # ------------------------------------------------------------ internals
+    def _startup_check(self, sample: PoseSample) -> None:
+        assert self.profile is not None
+        self._startup.append(sample)
+        if len(self._startup) < STARTUP_CHECK_SAMPLES:
+            return
+        self._checked = True
+        why = camera_mismatch(self.profile, self._startup)
+        if why:
+            self.judge = False
+            self.on_message(f"recalibrate? {why}. Run `slumpwatch calibrate --profile {self.profile.name}`")
+
+    def _remember_position(self, sample: PoseSample) -> None:
+        ls, rs = sample.landmarks.get("left_shoulder"), sample.landmarks.get("right_shoulder")
+        if ls is not None and rs is not None:
+            self.reference = ((ls.x + rs.x) / 2, (ls.y + rs.y) / 2)
+
+    def _apply(self, transitions: list[Transition], t: float) -> None:
+        for tr in transitions:
+            # Back-dated transitions split the open span at the true change time.
+            closed = self.merger.close(tr.at)
+            if closed is not None and self.store is not None:
+                self.store.add_spans(self.session_id, [closed])
+            self.merger.add(tr.at, tr.new.value)
+            if tr.old is State.SLUMPED:
+                self.policy.episode_ended()
+
+    def _maybe_alert(self, t: float, s: Score | None) -> None:
+        if s is None or s.trunk_deg is None:
+            return
+        local = datetime.fromtimestamp(t, self.tz)
+        alert = self.policy.decide(t, local, t - self.machine.since, s.trunk_deg)
+        if alert is None:
+            return
+        route = self.notifier.send(alert.title, alert.body)
+        self.sent.append(SentAlert(t, alert.title, alert.body, route, alert.exercise.key))
+        if self.store is not None:
+            self.store.add_alert(self.session_id, AlertRecord(t, alert.kind, alert.exercise.key, route))
+
+
+def camera_frames(
+    open_source: Callable[[], Any], monitor: Monitor, clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep, max_backoff_s: float = 60.0,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> Iterator[tuple[float, Any]]:
+    """Frames from a camera that may disappear: on loss, pause, retry with back-off, resume."""
+    backoff = 1.0
+    while not should_stop():
+        source = None
+        try:
+            source = open_source()
+            backoff = 1.0
+            for _, frame in source.frames():
+                yield clock(), frame
+                if should_stop():
+                    return
+                source.fps = monitor.suggested_fps()
+        except CameraError as err:
+            monitor.pause(clock(), str(err))
+            sleep(backoff)
+            backoff = min(backoff * 2, max_backoff_s)
+        finally:
+            if source is not None:
+                source.close()
