@@ -162,6 +162,18 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     name = check_name(args.profile)
     seconds = args.seconds
+    from .recording import is_recording, read_recording
+
+    if args.source and is_recording(Path(args.source)):
+        # A landmark recording: its first ``seconds`` are the upright stretch (no images, no brightness).
+        frames = [f for f in read_recording(Path(args.source)) if f.t <= seconds]
+        observations = [Observation(128.0, [f.sample] if f.sample else []) for f in frames]
+        baseline = calibrate(observations)
+        profile = Profile(name, datetime.now(timezone.utc).isoformat(timespec="seconds"), baseline, str(args.source), "")
+        out = Path(args.output) if args.output else profile_path(name)
+        save_profile(profile, out)
+        _out(f"Calibrated '{name}' ({baseline.view.value} view, {len(observations)} frames); saved {out}")
+        return 0
     if args.source:
         images, videos, problems = collect_images([Path(args.source)])
         if problems:
