@@ -14,7 +14,7 @@ COLOURS = {"upright": "#3a9d5d", "slumped": "#d9534f", "away": "#c8c8c8", "uncal
 
 def _svg(fig: object) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")  # type: ignore[attr-defined]
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})  # type: ignore[attr-defined]
     import matplotlib.pyplot as plt
 
     plt.close(fig)  # type: ignore[arg-type]

@@ -191,8 +191,8 @@ def camera_frames(
         source = None
         try:
             source = open_source()
-            backoff = 1.0
             for _, frame in source.frames():
+                backoff = 1.0  # only a delivered frame proves the camera is back
                 yield clock(), frame
                 if should_stop():
                     return

@@ -72,7 +72,11 @@ class SlumpStateMachine:
         self.last_t = t
         target = self._target(score, judge)
         if self.state is None or self.state is State.PAUSED:
-            out += self._set(target or State.UPRIGHT, t)
+            # Starting (or resuming) never jumps straight to a slump: the onset delay applies.
+            start = State.UPRIGHT if target in (None, State.SLUMPED) else target
+            out += self._set(start, t)
+            if target is State.SLUMPED:
+                self._candidate, self._candidate_since = State.SLUMPED, t
             return out
         if target is None or target is self.state:
             self._candidate = None

@@ -88,3 +88,10 @@ def test_stop_closes_as_paused() -> None:
     m = SlumpStateMachine(TH, TIMING)
     m.update(0.0, s(0))
     assert [(x.old, x.new) for x in m.stop(3.0)] == [(State.UPRIGHT, State.PAUSED)]
+
+
+def test_starting_slumped_still_waits_for_onset() -> None:
+    m = SlumpStateMachine(TH, TIMING)
+    m.update(0.0, s(40))
+    assert m.state is State.UPRIGHT
+    assert run(m, [(float(t), s(40)) for t in range(1, 25)]) == [(0.0, "upright", "slumped")]
