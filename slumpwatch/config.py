@@ -33,9 +33,9 @@ class Config:
     escalate_after_s: float = 600.0
     daily_cap: int = 12
     quiet_hours: str = ""
-    steady_fps: float = 1.0
-    alert_fps: float = 3.0
-    away_fps: float = 0.5
+    steady_fps: float = 0.4
+    alert_fps: float = 1.0
+    away_fps: float = 0.2
     notify_timeout_s: float = 3.0
     bell: bool = False
 

@@ -6,43 +6,53 @@ import html
 import io
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
+from typing import Any
 
 from .report import DayReport, _deg, _dur, _pct
 
 COLOURS = {"upright": "#3a9d5d", "slumped": "#d9534f", "away": "#c8c8c8", "uncalibrated": "#f0ad4e", "paused": "#ffffff"}
 
 
-def _svg(fig: object) -> str:
+def _svg(fig: Any) -> str:
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})  # type: ignore[attr-defined]
-    import matplotlib.pyplot as plt
-
-    plt.close(fig)  # type: ignore[arg-type]
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buf.getvalue()
     return text[text.index("<svg"):]
 
 
 def _charts(rep: DayReport, week: Sequence[DayReport], tz: tzinfo) -> list[tuple[str, str]]:
     import matplotlib
+    from matplotlib.figure import Figure  # no pyplot: no GUI backend, faster import
 
-    matplotlib.use("Agg")
     matplotlib.rcParams["svg.hashsalt"] = "slumpwatch"
-    import matplotlib.pyplot as plt
+
+    def subplots(size: tuple[float, float]) -> tuple[Any, Any]:
+        fig = Figure(figsize=size)
+        return fig, fig.subplots()
 
     charts = []
-    fig, ax = plt.subplots(figsize=(9, 1.4))
-    for state, a, b in rep.spans:
-        start = datetime.fromtimestamp(a, tz)
-        x = start.hour + start.minute / 60 + start.second / 3600
-        ax.barh(0, (b - a) / 3600, left=x, color=COLOURS[state], height=0.8)
-    ax.set_xlim(0, 24)
+    fig, ax = subplots((9, 1.4))
+    day_start = datetime.fromisoformat(rep.day).replace(tzinfo=tz).timestamp()
+    by_state: dict[str, list[tuple[float, float]]] = {}
+    for state, a, b in rep.spans:  # one artist per state, not per span: a day can hold thousands
+        by_state.setdefault(state, []).append(((a - day_start) / 3600, (b - a) / 3600))
+    for state, bars in by_state.items():
+        ax.broken_barh(bars, (-0.4, 0.8), facecolors=COLOURS[state], edgecolors="none", linewidth=0)
+    # Zoom to the monitored hours so short spans stay visible.
+    first = min((a for _, a, _ in rep.spans), default=day_start)
+    last = max((b for _, _, b in rep.spans), default=day_start + 86400)
+    lo = max(int((first - day_start) // 3600), 0)
+    hi = min(int(-(-(last - day_start) // 3600)), 24)
+    hi = max(hi, lo + 1)
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(-0.5, 0.5)
     ax.set_yticks([])
-    ax.set_xticks(range(0, 25, 2))
+    ax.set_xticks(range(lo, hi + 1, max((hi - lo) // 12, 1)))
     ax.set_xlabel("hour of day")
     ax.set_title("Day timeline (green upright, red slumped, grey away, orange uncalibrated)")
     charts.append(("timeline", _svg(fig)))
 
-    fig, ax = plt.subplots(figsize=(9, 2.4))
+    fig, ax = subplots((9, 2.4))
     shares = []
     for b in rep.hours:
         present = b["upright"] + b["slumped"] + b["uncalibrated"]
@@ -55,7 +65,7 @@ def _charts(rep: DayReport, week: Sequence[DayReport], tz: tzinfo) -> list[tuple
     ax.set_title("Slump share per hour")
     charts.append(("hourly", _svg(fig)))
 
-    fig, ax = plt.subplots(figsize=(9, 2.4))
+    fig, ax = subplots((9, 2.4))
     ax.plot([d.day[5:] for d in week], [100 * (d.slumped_share or 0) for d in week], marker="o", color=COLOURS["slumped"])
     ax.set_ylim(0, 100)
     ax.set_ylabel("% slumped")

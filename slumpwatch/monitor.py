@@ -32,9 +32,9 @@ STARTUP_CHECK_SAMPLES = 5
 class Rates:
     """Pose samples per second: steady, near the threshold, and while nobody is there."""
 
-    steady: float = 1.0
-    alert: float = 3.0
-    away: float = 0.5
+    steady: float = 0.4
+    alert: float = 1.0
+    away: float = 0.2
     near_fraction: float = 0.6  # within 60% of the entry threshold counts as near
 
 
@@ -133,12 +133,16 @@ class Monitor:
         return status
 
     def suggested_fps(self) -> float:
+        """Samples per second for the next frame: faster only while a decision is pending."""
         state = self.machine.state
         if state is State.AWAY:
             return self.rates.away
+        if self.machine.pending:
+            return self.rates.alert
         trunk = self.last_score.trunk_deg if self.last_score else None
-        near = trunk is not None and trunk >= self.rates.near_fraction * self.thresholds.enter_deg
-        return self.rates.alert if near or self.machine._candidate is not None else self.rates.steady
+        enter = self.thresholds.enter_deg
+        near = trunk is not None and abs(trunk - enter) <= (1 - self.rates.near_fraction) * enter
+        return self.rates.alert if near else self.rates.steady
 
     # ------------------------------------------------------------ internals
     def _startup_check(self, sample: PoseSample) -> None:

@@ -87,6 +87,11 @@ class SlumpStateMachine:
             out += self._set(target, self._candidate_since)
         return out
 
+    @property
+    def pending(self) -> bool:
+        """A change of state is being timed (onset, recovery, away or return delay)."""
+        return self._candidate is not None
+
     def stop(self, t: float) -> list[Transition]:
         """Monitoring ends (or the camera was lost) at ``t``."""
         self._candidate = None
