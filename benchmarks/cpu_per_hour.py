@@ -46,8 +46,15 @@ def load() -> dict[str, list[bytes]]:
     return out
 
 
-def run(frames: dict[str, list[bytes]], est: MediaPipePoseEstimator, profile: Profile, seconds: float,
-        script: Callable[[float], str], interval: float | None = None, burst: float = 3.0) -> tuple[float, int]:
+def run(
+    frames: dict[str, list[bytes]],
+    est: MediaPipePoseEstimator,
+    profile: Profile,
+    seconds: float,
+    script: Callable[[float], str],
+    interval: float | None = None,
+    burst: float = 3.0,
+) -> tuple[float, int]:
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "log.sqlite3") as store:
         mon = Monitor(profile, store, Notifier([ConsoleRoute(io.StringIO())]))
         start = time.time()

@@ -36,9 +36,13 @@ def main() -> None:
         from mediapipe.tasks import python as mpt
         from mediapipe.tasks.python import vision
 
-        bare = vision.PoseLandmarker.create_from_options(vision.PoseLandmarkerOptions(
-            base_options=mpt.BaseOptions(model_asset_path=str(BUNDLED_MODEL)),
-            running_mode=vision.RunningMode.VIDEO, num_poses=2))
+        bare = vision.PoseLandmarker.create_from_options(
+            vision.PoseLandmarkerOptions(
+                base_options=mpt.BaseOptions(model_asset_path=str(BUNDLED_MODEL)),
+                running_mode=vision.RunningMode.VIDEO,
+                num_poses=2,
+            )
+        )
     bare_ms: list[float] = []
     ts = 0
     with quiet_native_stderr():

@@ -39,5 +39,14 @@ def _text(img: np.ndarray, lines: list[str], scale: float, cv2: Any) -> None:
     y = int(22 * scale)
     for line in lines:
         for color, thick in (((0, 0, 0), 3), ((255, 255, 255), 1)):
-            cv2.putText(img, line, (8, y), cv2.FONT_HERSHEY_SIMPLEX, 0.55 * scale, color, max(int(thick * scale), 1), cv2.LINE_AA)
+            cv2.putText(
+                img,
+                line,
+                (8, y),
+                cv2.FONT_HERSHEY_SIMPLEX,
+                0.55 * scale,
+                color,
+                max(int(thick * scale), 1),
+                cv2.LINE_AA,
+            )
         y += int(22 * scale)

@@ -68,13 +68,19 @@ class Profile:
                 str(k): Stat(float(v["mean"]), float(v["std"]), int(v["n"]))
                 for k, v in dict(data["signals"]).items()
             }
-            if not signals or not all(math.isfinite(s.mean) and math.isfinite(s.std) for s in signals.values()):
+            if not signals or not all(
+                math.isfinite(s.mean) and math.isfinite(s.std) for s in signals.values()
+            ):
                 raise ValueError("signals are empty or not finite")
             res = data.get("resolution")
             size = (int(res[0]), int(res[1])) if res else None
             baseline = Baseline(View(data["view"]), signals, size, float(data.get("trunk_spread_deg", 0.0)))
             return Profile(
-                str(data["name"]), str(data["created"]), baseline, str(data.get("camera", "")), str(data.get("model", ""))
+                str(data["name"]),
+                str(data["created"]),
+                baseline,
+                str(data.get("camera", "")),
+                str(data.get("model", "")),
             )
         except (KeyError, ValueError, TypeError, IndexError) as err:
             raise ProfileError(
@@ -103,7 +109,8 @@ def load_profile(path: Path) -> Profile:
         data = json.loads(text)
     except json.JSONDecodeError as err:
         raise ProfileError(
-            f"profile {path} is not valid JSON (line {err.lineno})", "run `slumpwatch calibrate` to replace it"
+            f"profile {path} is not valid JSON (line {err.lineno})",
+            "run `slumpwatch calibrate` to replace it",
         ) from err
     return Profile.from_json(data, f"profile {path}")
 
@@ -177,7 +184,9 @@ def _motion_sw(samples: Sequence[PoseSample], min_conf: float) -> float:
     return Stat.of(ys).std / width if width > 0 else 0.0
 
 
-def camera_mismatch(profile: Profile, samples: Sequence[PoseSample], min_conf: float = MIN_CONFIDENCE) -> str | None:
+def camera_mismatch(
+    profile: Profile, samples: Sequence[PoseSample], min_conf: float = MIN_CONFIDENCE
+) -> str | None:
     """Why the camera no longer matches the profile (ask to recalibrate), or None if it does."""
     b = profile.baseline
     sizes = {s.image_size for s in samples if s.image_size}
@@ -196,6 +205,8 @@ def camera_mismatch(profile: Profile, samples: Sequence[PoseSample], min_conf: f
     if abs(width - w0) / w0 > MAX_SCALE_CHANGE:
         return f"you look {width / w0:.0%} as wide as when you calibrated (camera or chair moved)"
     # Shoulders may sink when slumping, so only a rise or a large move means a different set-up.
-    if (b.signals["shoulder_y"].mean - y) / w0 > MAX_SHIFT_SW / 2 or abs(y - b.signals["shoulder_y"].mean) / w0 > MAX_SHIFT_SW:
+    if (b.signals["shoulder_y"].mean - y) / w0 > MAX_SHIFT_SW / 2 or abs(
+        y - b.signals["shoulder_y"].mean
+    ) / w0 > MAX_SHIFT_SW:
         return "your shoulders are far from where they were when you calibrated (camera moved)"
     return None

@@ -137,9 +137,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         return 0
     for mode, data in result.items():
         _out(f"{mode}:")
-        _out(f"  {'subject':10s} {'session':8s} {'view':6s} {'n':>4s} {'acc':>6s} {'recall':>7s} {'false':>6s} {'nopose':>6s}  other labels")
+        _out(
+            f"  {'subject':10s} {'session':8s} {'view':6s} {'n':>4s} {'acc':>6s} {'recall':>7s} "
+            f"{'false':>6s} {'nopose':>6s}  other labels"
+        )
         for s in [*data["slices"], data["overall"]]:
-            other = "; ".join(f"{k}: " + ", ".join(f"{c} {v}" for v, c in d.items()) for k, d in s["other_labels"].items())
+            other = "; ".join(
+                f"{k}: " + ", ".join(f"{c} {v}" for v, c in d.items()) for k, d in s["other_labels"].items()
+            )
             _out(
                 f"  {s['subject']:10s} {s['session']:8s} {s['view']:6s} {s['n']:4d} {_pct(s['accuracy'])} "
                 f"{_pct(s['slumped_recall'], 7)} {_pct(s['false_alarm_rate'])} {s['no_pose']:6d}  {other}"
@@ -158,55 +163,43 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from .calibration import Observation, Profile, calibrate, check_name, save_profile
     from .paths import profile_path
     from .pose import MediaPipePoseEstimator
-    from .sources import Camera, ImageFiles, VideoFile, brightness, collect_images
+    from .recording import is_recording, read_recording
+    from .sources import Camera, brightness, open_source
 
     name = check_name(args.profile)
     seconds = args.seconds
-    from .recording import is_recording, read_recording
-
+    model = ""
     if args.source and is_recording(Path(args.source)):
         # A landmark recording: its first ``seconds`` are the upright stretch (no images, no brightness).
         frames = [f for f in read_recording(Path(args.source)) if f.t <= seconds]
         observations = [Observation(128.0, [f.sample] if f.sample else []) for f in frames]
-        baseline = calibrate(observations)
-        profile = Profile(name, datetime.now(timezone.utc).isoformat(timespec="seconds"), baseline, str(args.source), "")
-        out = Path(args.output) if args.output else profile_path(name)
-        save_profile(profile, out)
-        _out(f"Calibrated '{name}' ({baseline.view.value} view, {len(observations)} frames); saved {out}")
-        return 0
-    if args.source:
-        images, videos, problems = collect_images([Path(args.source)])
-        if problems:
-            raise InputError(problems[0], "give a video file or a folder of images")
-        source: Any = VideoFile(videos[0], fps=args.fps) if videos else ImageFiles(images, interval_s=1.0 / args.fps)
-        camera_name = str(args.source)
     else:
-        source = Camera(args.camera, fps=args.fps)
-        source.open()
-        camera_name = str(args.camera)
-        _out("Sit upright, right back in your chair, shoulders relaxed, looking at the screen.")
-        for n in range(3, 0, -1):
-            _out(f"  starting in {n}...")
-            time.sleep(1)
-    observations = []
-    with MediaPipePoseEstimator(args.model, video=True) as est:
-        for t, frame in source.frames():
-            if t > seconds:
-                break
-            observations.append(Observation(brightness(frame), est(frame, t)))
-            if not args.quiet:
-                done = min(t / seconds, 1.0) if seconds else 1.0
-                bar = "#" * int(done * 30)
-                sys.stdout.write(f"\r  calibrating [{bar:30s}] {done:4.0%}")
-                sys.stdout.flush()
-        model = est.model_name
-    source.close()
-    if not args.quiet:
-        _out()
+        source = open_source(args.source, args.camera, args.fps)
+        if isinstance(source, Camera):
+            source.open()
+            _out("Sit upright, right back in your chair, shoulders relaxed, looking at the screen.")
+            for n in range(3, 0, -1):
+                _out(f"  starting in {n}...")
+                time.sleep(1)
+        observations = []
+        with MediaPipePoseEstimator(args.model, video=True) as est:
+            for t, frame in source.frames():
+                if t > seconds:
+                    break
+                observations.append(Observation(brightness(frame), est(frame, t)))
+                if not args.quiet:
+                    done = min(t / seconds, 1.0) if seconds else 1.0
+                    sys.stdout.write(f"\r  calibrating [{'#' * int(done * 30):30s}] {done:4.0%}")
+                    sys.stdout.flush()
+            model = est.model_name
+        source.close()
+        if not args.quiet:
+            _out()
     baseline = calibrate(observations)
-    profile = Profile(name, datetime.now(timezone.utc).isoformat(timespec="seconds"), baseline, camera_name, model)
+    created = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    camera_name = str(args.source) if args.source else str(args.camera)
     out = Path(args.output) if args.output else profile_path(name)
-    save_profile(profile, out)
+    save_profile(Profile(name, created, baseline, camera_name, model), out)
     _out(f"Calibrated '{name}' ({baseline.view.value} view, {len(observations)} frames); saved {out}")
     return 0
 
@@ -220,21 +213,29 @@ EXAMPLES = {
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="slumpwatch", description="Webcam posture monitor for slumped sitting.")
+    parser = argparse.ArgumentParser(
+        prog="slumpwatch", description="Webcam posture monitor for slumped sitting."
+    )
     parser.add_argument("--version", action="version", version=f"slumpwatch {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def add(name: str, helptext: str) -> argparse.ArgumentParser:
-        p = sub.add_parser(name, help=helptext, description=helptext, epilog=f"example: {EXAMPLES.get(name, '')}")
-        p.add_argument("--model", help="a pose_landmarker_{lite,full,heavy}.task file instead of the bundled one")
+        p = sub.add_parser(
+            name, help=helptext, description=helptext, epilog=f"example: {EXAMPLES.get(name, '')}"
+        )
+        p.add_argument(
+            "--model", help="a pose_landmarker_{lite,full,heavy}.task file instead of the bundled one"
+        )
         return p
 
     p = add("analyze", "Per-frame view, trunk and neck flexion for images, folders and videos.")
     p.add_argument("paths", nargs="+", help="images, folders or video files")
     p.add_argument("--json", action="store_true", help="JSON lines instead of text")
     p.add_argument("--annotate", metavar="DIR", help="write frames with the skeleton and angles drawn")
-    p.add_argument("--fps", type=float, default=None, help="sample videos at this rate (default: every frame)")
+    p.add_argument(
+        "--fps", type=float, default=None, help="sample videos at this rate (default: every frame)"
+    )
     p.set_defaults(func=cmd_analyze)
 
     p = add("evaluate", "Accuracy on labelled frames or landmark recordings.")

@@ -70,15 +70,27 @@ def _monitor(cfg: Any, profile: Any, store: Any, notifier: Any, quiet: bool, cam
     from .state import Timing
 
     quiet_hours = parse_quiet_hours(cfg.quiet_hours)
-    policy = AlertPolicy(PolicyConfig(
-        cooldown_s=cfg.cooldown_s, escalate_after_s=cfg.escalate_after_s, daily_cap=cfg.daily_cap,
-        quiet_start=quiet_hours[0] if quiet_hours else None, quiet_end=quiet_hours[1] if quiet_hours else None,
-    ))
+    policy = AlertPolicy(
+        PolicyConfig(
+            cooldown_s=cfg.cooldown_s,
+            escalate_after_s=cfg.escalate_after_s,
+            daily_cap=cfg.daily_cap,
+            quiet_start=quiet_hours[0] if quiet_hours else None,
+            quiet_end=quiet_hours[1] if quiet_hours else None,
+        )
+    )
     status_line = None if quiet else _status_printer()
     return Monitor(
-        profile, store, notifier, policy, Sensitivity(cfg.sensitivity),
+        profile,
+        store,
+        notifier,
+        policy,
+        Sensitivity(cfg.sensitivity),
         Timing(onset_s=cfg.onset_s, recover_s=cfg.recover_s, away_s=cfg.away_s),
-        Rates(cfg.steady_fps, cfg.alert_fps, cfg.away_fps), _tz(), camera, status_line,
+        Rates(cfg.steady_fps, cfg.alert_fps, cfg.away_fps),
+        _tz(),
+        camera,
+        status_line,
         on_message=lambda m: _err(m),
     )
 
@@ -119,18 +131,23 @@ class _Stopper:
         self.stop = True
 
 
-def _frames_from_source(args: argparse.Namespace, cfg: Any, monitor: Any, stopper: _Stopper) -> tuple[Iterator[tuple[float, Any]], str]:
+def _frames_from_source(
+    args: argparse.Namespace, cfg: Any, monitor: Any, stopper: _Stopper
+) -> tuple[Iterator[tuple[float, Any]], str]:
     """(epoch seconds, frame) from --source or the webcam."""
     from .monitor import camera_frames
-    from .sources import Camera, ImageFiles, VideoFile, collect_images
+    from .sources import Camera, open_source
 
     if args.source:
-        images, videos, problems = collect_images([Path(args.source)])
-        if problems:
-            raise InputError(problems[0], "give a video file, an image folder or a .jsonl recording")
-        src: Any = VideoFile(videos[0], fps=cfg.steady_fps) if videos else ImageFiles(images)
+        src = open_source(args.source, fps=cfg.steady_fps)
         start = time.time()
-        return ((start + t, f) for t, f in src.frames()), str(args.source)
+
+        def paced() -> Iterator[tuple[float, Any]]:
+            for t, f in src.frames():
+                yield start + t, f
+                src.fps = monitor.suggested_fps()  # the adaptive rate, as with the webcam
+
+        return paced(), str(args.source)
     interval = args.interval
 
     def open_camera() -> Any:
@@ -143,7 +160,9 @@ def _frames_from_source(args: argparse.Namespace, cfg: Any, monitor: Any, stoppe
     return camera_frames(open_camera, monitor, should_stop=lambda: stopper.stop), f"camera {cfg.camera}"
 
 
-def _duty_cycle(open_camera: Callable[[], Any], monitor: Any, interval: float, stopper: _Stopper, burst_s: float = 3.0) -> Iterator[tuple[float, Any]]:
+def _duty_cycle(
+    open_camera: Callable[[], Any], monitor: Any, interval: float, stopper: _Stopper, burst_s: float = 3.0
+) -> Iterator[tuple[float, Any]]:
     """Opens the camera for a short burst every ``interval`` seconds; the light is off in between."""
     from .errors import CameraError
 
@@ -206,20 +225,16 @@ def cmd_record(args: argparse.Namespace) -> int:
     from .pipeline import detect
     from .pose import MediaPipePoseEstimator
     from .recording import RecordingWriter
-    from .sources import Camera, ImageFiles, VideoFile, collect_images
+    from .sources import open_source
 
     stopper = _Stopper()
-    if args.source:
-        images, videos, problems = collect_images([Path(args.source)])
-        if problems:
-            raise InputError(problems[0], "give a video file or image folder")
-        src: Any = VideoFile(videos[0], fps=args.fps) if videos else ImageFiles(images, interval_s=1.0 / args.fps)
-    else:
-        src = Camera(args.camera, fps=args.fps)
+    src = open_source(args.source, args.camera, args.fps)
     out = Path(args.output)
     n = 0
     with out.open("w", encoding="utf-8") as stream, MediaPipePoseEstimator(args.model, video=True) as est:
-        writer = RecordingWriter(stream, model=est.model_name, source=str(args.source or f"camera {args.camera}"))
+        writer = RecordingWriter(
+            stream, model=est.model_name, source=str(args.source or f"camera {args.camera}")
+        )
         for t, frame in src.frames():
             if args.seconds and t > args.seconds:
                 break
@@ -233,7 +248,9 @@ def cmd_record(args: argparse.Namespace) -> int:
     return 0
 
 
-def replay_into(monitor: Any, path: Path, start_epoch: float, speed: float, stop: Callable[[], bool] = lambda: False) -> float:
+def replay_into(
+    monitor: Any, path: Path, start_epoch: float, speed: float, stop: Callable[[], bool] = lambda: False
+) -> float:
     """Runs a recording through ``monitor``; speed 0 is as fast as possible. Returns the last time."""
     from .pipeline import choose_person
     from .recording import read_recording
@@ -302,7 +319,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 for w in warnings:
                     _out(f"   would notify: {w}")
                 start = end + 600
-            rep = reduce_day(day, tz, store.spans(start - 86400 * 2, start + 86400), store.alerts(0, start + 86400))
+            rep = reduce_day(
+                day, tz, store.spans(start - 86400 * 2, start + 86400), store.alerts(0, start + 86400)
+            )
             _ = reduce_week(day, tz, [], [])
         _out()
         _out(render_text(rep))
@@ -323,7 +342,7 @@ def _parse_day(text: str) -> date:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .report import day_bounds, reduce_day, reduce_week, render_text, render_week_text, to_csv, to_json
+    from .report import day_bounds, reduce_week, render_text, render_week_text, to_csv, to_json
 
     cfg, _ = _config(args)
     day = _parse_day(args.date)
@@ -400,7 +419,10 @@ def cmd_notify(args: argparse.Namespace) -> int:
     notifier = _notifier(cfg)
     _out("notification routes, in order: " + " -> ".join(notifier.describe()))
     if not [r for r in default_routes() if r.name != "console"]:
-        _out("no desktop route works here (headless, SSH or no notification server): warnings go to the terminal")
+        _out(
+            "no desktop route works here (headless, SSH or no notification server): "
+            "warnings go to the terminal"
+        )
     route = notifier.send("slumpwatch test", "If you can read this, slump warnings will reach you.")
     _out(f"test notification sent through: {route}")
     return 0
@@ -458,7 +480,9 @@ def register(sub: Any, add: Callable[[str, str], argparse.ArgumentParser]) -> No
     common(p)
     p.add_argument("--source", help="video file, image folder or .jsonl recording instead of the webcam")
     p.add_argument("--camera", type=int)
-    p.add_argument("--interval", type=_seconds, help="duty cycle: open the camera for a burst every N seconds (e.g. 30s)")
+    p.add_argument(
+        "--interval", type=_seconds, help="duty cycle: open the camera for a burst every N seconds (e.g. 30s)"
+    )
     p.set_defaults(func=cmd_run)
 
     p = add("record", "Save landmark frames (never images) as JSON lines.")
@@ -473,7 +497,9 @@ def register(sub: Any, add: Callable[[str, str], argparse.ArgumentParser]) -> No
     p = add("replay", "Run a landmark recording through the monitor.")
     p.add_argument("recording")
     common(p)
-    p.add_argument("--speed", type=float, default=0.0, help="1 = real time, 0 = as fast as possible (default)")
+    p.add_argument(
+        "--speed", type=float, default=0.0, help="1 = real time, 0 = as fast as possible (default)"
+    )
     p.set_defaults(func=cmd_replay)
 
     p = add("demo", "Replay the sample recordings through the whole pipeline and print the report.")

@@ -63,7 +63,9 @@ def parse_quiet_hours(text: str) -> tuple[time, time] | None:
         a, b = text.split("-")
         return time.fromisoformat(a.strip()), time.fromisoformat(b.strip())
     except ValueError as err:
-        raise ConfigError(f"quiet_hours {text!r} is not HH:MM-HH:MM", "e.g. quiet_hours = \"22:00-07:00\"") from err
+        raise ConfigError(
+            f"quiet_hours {text!r} is not HH:MM-HH:MM", 'e.g. quiet_hours = "22:00-07:00"'
+        ) from err
 
 
 def validate(values: dict[str, Any], where: str) -> dict[str, Any]:
@@ -78,8 +80,14 @@ def validate(values: dict[str, Any], where: str) -> dict[str, Any]:
             if not isinstance(value, bool):
                 raise ConfigError(f"{key} in {where} must be true or false")
         elif kind in (int, float):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind is int and not isinstance(value, int)):
-                raise ConfigError(f"{key} in {where} must be a number", f"range {RANGES[key][0]:g} to {RANGES[key][1]:g}")
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or (kind is int and not isinstance(value, int))
+            ):
+                raise ConfigError(
+                    f"{key} in {where} must be a number", f"range {RANGES[key][0]:g} to {RANGES[key][1]:g}"
+                )
             lo, hi = RANGES[key]
             if not lo <= value <= hi:
                 raise ConfigError(f"{key} = {value} in {where} is out of range", f"allowed {lo:g} to {hi:g}")

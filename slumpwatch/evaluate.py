@@ -91,21 +91,24 @@ def load_items(path: Path, detect: Detector | None) -> list[Item]:
     with stream:
         reader = csv.DictReader(stream)
         if not reader.fieldnames or not {"file", "label"} <= set(reader.fieldnames):
-            raise InputError(f"{path} needs 'file' and 'label' columns", "add a header row: file,label[,view,subject,session]")
+            raise InputError(
+                f"{path} needs 'file' and 'label' columns",
+                "add a header row: file,label[,view,subject,session]",
+            )
         rows = list(reader)
     items: list[Item] = []
     for row in rows:
         file = (path.parent / row["file"]).resolve()
-        base = dict(
-            file=row["file"],
-            label=row["label"].strip(),
-            view=(row.get("view") or "").strip(),
-            subject=(row.get("subject") or "").strip() or "default",
-            session=(row.get("session") or "").strip() or "default",
-        )
+        base: dict[str, str] = {
+            "file": row["file"],
+            "label": row["label"].strip(),
+            "view": (row.get("view") or "").strip(),
+            "subject": (row.get("subject") or "").strip() or "default",
+            "session": (row.get("session") or "").strip() or "default",
+        }
         if is_recording(file):
             for it in _items_from_recording(file):
-                items.append(Item(**{**base, "label": it.label or base["label"]}, sample=it.sample, problem=it.problem))
+                items.append(_item({**base, "label": it.label or base["label"]}, it.sample, it.problem))
             continue
         if detect is None:
             raise InputError(f"{row['file']} is an image or video", "evaluate needs the pose model for it")
@@ -115,12 +118,18 @@ def load_items(path: Path, detect: Detector | None) -> list[Item]:
             if len(usable) < MIN_CLIP_USABLE * len(results):
                 reasons = Counter(r[2] for r in results if r[2])
                 why = ", ".join(f"{k} ({v})" for k, v in reasons.most_common(2))
-                problem = f"framing unusable: a usable person in {len(usable)} of {len(results)} frames; {why}"
-                items.append(Item(**base, sample=None, problem=problem))
+                problem = (
+                    f"framing unusable: a usable person in {len(usable)} of {len(results)} frames; {why}"
+                )
+                items.append(_item(base, None, problem))
                 continue
-        for _, sample, problem in results:
-            items.append(Item(**base, sample=sample, problem=problem))
+        for _, sample, why_not in results:
+            items.append(_item(base, sample, why_not))
     return items
+
+
+def _item(base: dict[str, str], sample: PoseSample | None, problem: str | None) -> Item:
+    return Item(base["file"], base["label"], base["view"], base["subject"], base["session"], sample, problem)
 
 
 def _items_from_recording(path: Path) -> list[Item]:

@@ -240,8 +240,8 @@ def person_problem(sample: PoseSample, min_conf: float = MIN_CONFIDENCE) -> str 
     side = min(sample.image_size) if sample.image_size else 1.0
     if extent / side < MIN_PERSON_EXTENT:
         return "too small to be a person at the desk"
-    shoulders = [sample.pixel(p) for p in shoulders if p is not None]
-    mid = (sum(p[0] for p in shoulders) / len(shoulders), sum(p[1] for p in shoulders) / len(shoulders))
+    seen = [sample.pixel(p) for p in shoulders if p is not None]
+    mid = (sum(p[0] for p in seen) / len(seen), sum(p[1] for p in seen) / len(seen))
     head = sample.pixel(nose)
     if math.hypot(head[0] - mid[0], head[1] - mid[1]) / side < MIN_HEAD_SHOULDER:
         return "too small to be a person at the desk"

@@ -10,14 +10,20 @@ from typing import Any
 
 from .report import DayReport, _deg, _dur, _pct
 
-COLOURS = {"upright": "#3a9d5d", "slumped": "#d9534f", "away": "#c8c8c8", "uncalibrated": "#f0ad4e", "paused": "#ffffff"}
+COLOURS = {
+    "upright": "#3a9d5d",
+    "slumped": "#d9534f",
+    "away": "#c8c8c8",
+    "uncalibrated": "#f0ad4e",
+    "paused": "#ffffff",
+}
 
 
 def _svg(fig: Any) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     text = buf.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def _charts(rep: DayReport, week: Sequence[DayReport], tz: tzinfo) -> list[tuple[str, str]]:
@@ -54,9 +60,9 @@ def _charts(rep: DayReport, week: Sequence[DayReport], tz: tzinfo) -> list[tuple
 
     fig, ax = subplots((9, 2.4))
     shares = []
-    for b in rep.hours:
-        present = b["upright"] + b["slumped"] + b["uncalibrated"]
-        shares.append(100 * b["slumped"] / present if present else 0)
+    for bucket in rep.hours:
+        present = bucket["upright"] + bucket["slumped"] + bucket["uncalibrated"]
+        shares.append(100 * bucket["slumped"] / present if present else 0)
     ax.bar(range(24), shares, color=COLOURS["slumped"])
     ax.set_xlim(-0.5, 23.5)
     ax.set_ylim(0, 100)
@@ -66,7 +72,12 @@ def _charts(rep: DayReport, week: Sequence[DayReport], tz: tzinfo) -> list[tuple
     charts.append(("hourly", _svg(fig)))
 
     fig, ax = subplots((9, 2.4))
-    ax.plot([d.day[5:] for d in week], [100 * (d.slumped_share or 0) for d in week], marker="o", color=COLOURS["slumped"])
+    ax.plot(
+        [d.day[5:] for d in week],
+        [100 * (d.slumped_share or 0) for d in week],
+        marker="o",
+        color=COLOURS["slumped"],
+    )
     ax.set_ylim(0, 100)
     ax.set_ylabel("% slumped")
     ax.set_title("Last 7 days")
@@ -80,12 +91,17 @@ def render_html(rep: DayReport, week: Sequence[DayReport], tz: tzinfo) -> str:
         ("Time present", _dur(rep.present_s)),
         ("Time slumped", f"{_dur(rep.slumped_s)} ({_pct(rep.slumped_share)} of present time)"),
         ("Slump episodes", f"{rep.episodes} (longest {_dur(rep.longest_episode_s)})"),
-        ("Deviation from upright", f"average {_deg(rep.mean_deviation_deg)}, worst {_deg(rep.worst_deviation_deg)}"),
+        (
+            "Deviation from upright",
+            f"average {_deg(rep.mean_deviation_deg)}, worst {_deg(rep.worst_deviation_deg)}",
+        ),
         ("Alerts sent", str(rep.alerts)),
         ("Exercises suggested", ", ".join(f"{k} x{v}" for k, v in sorted(rep.exercises.items())) or "none"),
     ]
     table = "\n".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
-    charts = "\n".join(f'<figure class="chart" id="{cid}">{svg}</figure>' for cid, svg in _charts(rep, week, tz))
+    charts = "\n".join(
+        f'<figure class="chart" id="{cid}">{svg}</figure>' for cid, svg in _charts(rep, week, tz)
+    )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>slumpwatch report {html.escape(rep.day)}</title>

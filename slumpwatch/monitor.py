@@ -86,7 +86,11 @@ class Monitor:
     # ------------------------------------------------------------ lifecycle
     def start(self, t: float) -> None:
         if self.store is not None:
-            settings = {"sensitivity": self.sensitivity.value, "thresholds": vars(self.thresholds), "timing": vars(self.timing)}
+            settings = {
+                "sensitivity": self.sensitivity.value,
+                "thresholds": vars(self.thresholds),
+                "timing": vars(self.timing),
+            }
             name = self.profile.name if self.profile else "(uncalibrated)"
             self.session_id = self.store.start_session(t, name, self.camera, settings)
         if self.profile is None:
@@ -127,7 +131,9 @@ class Monitor:
             self.store.add_spans(self.session_id, [closed])
         if self.machine.state is State.SLUMPED:
             self._maybe_alert(t, s)
-        status = Status(self.machine.state, self.machine.since, s.trunk_deg if s else None, self.profile is not None)
+        status = Status(
+            self.machine.state, self.machine.since, s.trunk_deg if s else None, self.profile is not None
+        )
         if self.on_status:
             self.on_status(status)
         return status
@@ -185,8 +191,11 @@ class Monitor:
 
 
 def camera_frames(
-    open_source: Callable[[], Any], monitor: Monitor, clock: Callable[[], float] = time.time,
-    sleep: Callable[[float], None] = time.sleep, max_backoff_s: float = 60.0,
+    open_source: Callable[[], Any],
+    monitor: Monitor,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+    max_backoff_s: float = 60.0,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> Iterator[tuple[float, Any]]:
     """Frames from a camera that may disappear: on loss, pause, retry with back-off, resume."""

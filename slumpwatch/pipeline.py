@@ -55,7 +55,9 @@ def detect(
     return choose_person(estimator(frame, t), reference)
 
 
-def detect_file(estimator_factory: type, path: Path, model: str | None) -> list[tuple[float, PoseSample | None, str | None]]:
+def detect_file(
+    estimator_factory: type, path: Path, model: str | None
+) -> list[tuple[float, PoseSample | None, str | None]]:
     """Runs a fresh estimator over one image or video; used by ``evaluate`` and ``analyze``."""
     video = path.suffix.lower() in VIDEO_SUFFIXES
     errors: list[str] = []

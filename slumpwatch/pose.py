@@ -104,7 +104,7 @@ class MediaPipePoseEstimator:
         image = self._mp.Image(image_format=self._mp.ImageFormat.SRGB, data=rgb)
         height, width = frame_bgr.shape[:2]
         if self.video:
-            ms = max(int(round(timestamp_s * 1000)), self._last_ms + 1)
+            ms = max(round(timestamp_s * 1000), self._last_ms + 1)
             self._last_ms = ms
             run = lambda: self._landmarker.detect_for_video(image, ms)  # noqa: E731
         else:

@@ -42,9 +42,7 @@ def _encode_points(points: Mapping[str, Landmark]) -> dict[str, list[float]]:
     return {name: [round(v, 5) for v in p] for name, p in points.items()}
 
 
-def frame_to_json(
-    t: float, sample: PoseSample | None, label: str | None = None, **info: str
-) -> str:
+def frame_to_json(t: float, sample: PoseSample | None, label: str | None = None, **info: str) -> str:
     record: dict[str, Any] = {"t": round(t, 3)}
     if sample is None:
         record["landmarks"] = None

@@ -84,7 +84,9 @@ def reduce_day(day: date, tz: tzinfo, spans: Sequence[Span], alerts: Sequence[Al
     return rep
 
 
-def _spread_hours(hours: list[dict[str, float]], state: str, a: float, b: float, day: date, tz: tzinfo) -> None:
+def _spread_hours(
+    hours: list[dict[str, float]], state: str, a: float, b: float, day: date, tz: tzinfo
+) -> None:
     lo, _ = day_bounds(day, tz)
     t = a
     while t < b:
@@ -96,7 +98,9 @@ def _spread_hours(hours: list[dict[str, float]], state: str, a: float, b: float,
         t = nxt
 
 
-def reduce_week(end_day: date, tz: tzinfo, spans: Sequence[Span], alerts: Sequence[AlertRecord]) -> list[DayReport]:
+def reduce_week(
+    end_day: date, tz: tzinfo, spans: Sequence[Span], alerts: Sequence[AlertRecord]
+) -> list[DayReport]:
     return [reduce_day(end_day - timedelta(days=6 - i), tz, spans, alerts) for i in range(7)]
 
 
@@ -121,7 +125,8 @@ def render_text(rep: DayReport) -> str:
         f"  present          {_dur(rep.present_s)}",
         f"  slumped          {_dur(rep.slumped_s)} ({_pct(rep.slumped_share)} of present time)",
         f"  slump episodes   {rep.episodes} (longest {_dur(rep.longest_episode_s)})",
-        f"  deviation        average {_deg(rep.mean_deviation_deg)}, worst {_deg(rep.worst_deviation_deg)} from upright",
+        f"  deviation        average {_deg(rep.mean_deviation_deg)}, "
+        f"worst {_deg(rep.worst_deviation_deg)} from upright",
         f"  alerts sent      {rep.alerts}",
     ]
     if rep.exercises:
@@ -131,8 +136,10 @@ def render_text(rep: DayReport) -> str:
         total = sum(bucket[s] for s in STATES if s != "paused")
         if total <= 0:
             continue
-        bar = "".join(ch * round(bucket[s] / 3600 * 30) for s, ch in
-                      (("slumped", "#"), ("upright", "="), ("uncalibrated", "~"), ("away", ".")))
+        bar = "".join(
+            ch * round(bucket[s] / 3600 * 30)
+            for s, ch in (("slumped", "#"), ("upright", "="), ("uncalibrated", "~"), ("away", "."))
+        )
         lines.append(f"  {h:02d}:00 {bar:30s} {_pct(bucket['slumped'] / total)} slumped")
     return "\n".join(lines)
 
@@ -141,7 +148,10 @@ def render_week_text(days: Sequence[DayReport]) -> str:
     lines = ["Posture, last 7 days", "  day         present     slumped   share"]
     for d in days:
         bar = "#" * round((d.slumped_share or 0) * 20)
-        lines.append(f"  {d.day}  {_dur(d.present_s):>10s}  {_dur(d.slumped_s):>10s}  {_pct(d.slumped_share):>5s} {bar}")
+        lines.append(
+            f"  {d.day}  {_dur(d.present_s):>10s}  {_dur(d.slumped_s):>10s}  "
+            f"{_pct(d.slumped_share):>5s} {bar}"
+        )
     return "\n".join(lines)
 
 
@@ -149,8 +159,18 @@ def to_json(days: Sequence[DayReport]) -> str:
     return json.dumps([asdict(d) for d in days], indent=2)
 
 
-CSV_FIELDS = ("day", "monitored_s", "present_s", "slumped_s", "slumped_share", "episodes", "longest_episode_s",
-              "mean_deviation_deg", "worst_deviation_deg", "alerts")
+CSV_FIELDS = (
+    "day",
+    "monitored_s",
+    "present_s",
+    "slumped_s",
+    "slumped_share",
+    "episodes",
+    "longest_episode_s",
+    "mean_deviation_deg",
+    "worst_deviation_deg",
+    "alerts",
+)
 
 
 def to_csv(days: Sequence[DayReport]) -> str:

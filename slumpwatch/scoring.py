@@ -161,9 +161,7 @@ def drop_to_deg(drop_sw: float) -> float:
     return deg if drop_sw >= 0 else -deg
 
 
-def score(
-    sample: PoseSample, baseline: Baseline | None = None, min_conf: float = MIN_CONFIDENCE
-) -> Score:
+def score(sample: PoseSample, baseline: Baseline | None = None, min_conf: float = MIN_CONFIDENCE) -> Score:
     """Scores one sample against ``baseline`` (None: absolute, uncalibrated)."""
     geo = measure(sample, min_conf)
     feats = features(sample, min_conf)
@@ -191,14 +189,29 @@ def _score_side(
         evidence.append("shoulder-ear line (side)")
         if sig and "neck_deg" in sig:
             neck -= sig["neck_deg"].mean
-    return Score(View.SIDE, trunk, neck, conf if trunk is not None else 0.0, sig is not None, tuple(evidence), uncertain)
+    return Score(
+        View.SIDE,
+        trunk,
+        neck,
+        conf if trunk is not None else 0.0,
+        sig is not None,
+        tuple(evidence),
+        uncertain,
+    )
 
 
 def _score_front(
     feats: Mapping[str, float], baseline: Baseline | None, conf: float, uncertain: tuple[str, ...]
 ) -> Score:
     sig = baseline.signals if baseline is not None and baseline.view is View.FRONT else None
-    ref = next((r for r in ("ears", "eyes", "nose") if f"neck_ratio@{r}" in feats and (not sig or f"neck_ratio@{r}" in sig)), None)
+    ref = next(
+        (
+            r
+            for r in ("ears", "eyes", "nose")
+            if f"neck_ratio@{r}" in feats and (not sig or f"neck_ratio@{r}" in sig)
+        ),
+        None,
+    )
     if ref is None:
         return Score(View.FRONT, None, None, 0.0, sig is not None, (), uncertain)
     ratio = feats[f"neck_ratio@{ref}"]

@@ -23,7 +23,10 @@ VIDEO_SUFFIXES = {".mp4", ".avi", ".gif", ".mov", ".mkv", ".webm", ".m4v"}
 
 
 class FrameSource(Protocol):
+    """Yields ``(seconds, frame)``; ``fps`` is the sampling rate, which the monitor may change."""
+
     name: str
+    fps: float | None
 
     def frames(self) -> Iterator[tuple[float, np.ndarray]]: ...
 
@@ -51,6 +54,7 @@ class ImageFiles:
         self.paths = list(paths)
         self.name = str(paths[0].parent) if paths else "images"
         self.interval_s = interval_s
+        self.fps: float | None = None  # stills are spaced by interval_s, not sampled
         self.on_error = on_error or (lambda p, why: log.warning("skipped %s: %s", p, why))
         self.current: Path | None = None
 
@@ -79,7 +83,7 @@ def read_image(path: Path, cv2: Any) -> np.ndarray | str:
     frame = cv2.imdecode(data, cv2.IMREAD_COLOR)
     if frame is None:
         return "not a readable image"
-    return frame  # type: ignore[no-any-return]
+    return frame
 
 
 class VideoFile:
@@ -88,7 +92,7 @@ class VideoFile:
     def __init__(self, path: Path, fps: float | None = None) -> None:
         self.path = path
         self.name = str(path)
-        self.fps = fps
+        self.fps: float | None = fps
         self._cap: Any = None
 
     def frames(self) -> Iterator[tuple[float, np.ndarray]]:
@@ -98,7 +102,6 @@ class VideoFile:
             raise InputError(f"cannot open video {self.path}", "check that it is a readable mp4/avi/gif file")
         native = cap.get(cv2.CAP_PROP_FPS) or 0.0
         native = native if 0 < native < 1000 else 25.0
-        step = 1.0 / self.fps if self.fps else 0.0
         next_t = 0.0
         index = 0
         try:
@@ -112,7 +115,7 @@ class VideoFile:
                 ok, frame = cap.read()
                 if not ok or frame is None:
                     break
-                next_t = t + step
+                next_t = t + (1.0 / self.fps if self.fps else 0.0)  # fps may change while running
                 yield t, frame
         finally:
             self.close()
@@ -139,7 +142,7 @@ class Camera:
     ) -> None:
         self.index = index
         self.name = f"camera {index}"
-        self.fps = fps
+        self.fps: float | None = fps
         self.clock = clock
         self.size = size
         self._cap: Any = None
@@ -170,8 +173,10 @@ class Camera:
                 continue
             ok, frame = self._cap.read()
             if not ok or frame is None:
-                raise CameraError(f"camera {self.index} stopped delivering frames", "check the cable or other apps")
-            next_t = t + 1.0 / max(self.fps, 1e-3)
+                raise CameraError(
+                    f"camera {self.index} stopped delivering frames", "check the cable or other apps"
+                )
+            next_t = t + 1.0 / max(self.fps or 1.0, 1e-3)
             yield t, frame
 
     def close(self) -> None:
@@ -205,3 +210,15 @@ def collect_images(paths: Sequence[Path]) -> tuple[list[Path], list[Path], list[
 def brightness(frame: np.ndarray) -> float:
     """Mean grey level 0-255, from a subsample (cheap)."""
     return float(frame[::8, ::8].mean())
+
+
+def open_source(path: str | None, camera: int = 0, fps: float = 1.0) -> FrameSource:
+    """The frame source for ``--source PATH`` (video file or image folder), else the webcam."""
+    if not path:
+        return Camera(camera, fps=fps)
+    images, videos, problems = collect_images([Path(path)])
+    if problems:
+        raise InputError(problems[0], "give a video file or a folder of images")
+    if videos:
+        return VideoFile(videos[0], fps=fps)
+    return ImageFiles(images, interval_s=1.0 / fps)

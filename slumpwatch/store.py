@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,7 +77,9 @@ class Store:
     def __init__(self, path: str | Path, *, create: bool = True, timeout_s: float = 2.0) -> None:
         self.path = str(path)
         if self.path != ":memory:" and not create and not Path(self.path).exists():
-            raise StoreError(f"no posture log at {self.path}", "run `slumpwatch run` or `slumpwatch demo` first")
+            raise StoreError(
+                f"no posture log at {self.path}", "run `slumpwatch run` or `slumpwatch demo` first"
+            )
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -128,7 +130,7 @@ class Store:
         self.close()
 
     # ------------------------------------------------------------ writes
-    def start_session(self, t: float, profile: str, camera: str, settings: dict[str, object]) -> int:
+    def start_session(self, t: float, profile: str, camera: str, settings: Mapping[str, object]) -> int:
         with self.transaction() as db:
             cur = db.execute(
                 "INSERT INTO sessions(start, profile, camera, settings) VALUES (?, ?, ?, ?)",
@@ -143,7 +145,8 @@ class Store:
     def add_spans(self, session_id: int | None, spans: Sequence[Span]) -> None:
         with self.transaction() as db:
             db.executemany(
-                "INSERT INTO spans(session_id, state, start, end, mean_dev, max_dev, samples) VALUES (?,?,?,?,?,?,?)",
+                "INSERT INTO spans(session_id, state, start, end, mean_dev, max_dev, samples) "
+                "VALUES (?,?,?,?,?,?,?)",
                 [(session_id, s.state, s.start, s.end, s.mean_dev, s.max_dev, s.samples) for s in spans],
             )
 
@@ -187,7 +190,9 @@ class Store:
 def _store_error(path: str, err: sqlite3.DatabaseError) -> StoreError:
     text = str(err)
     if "locked" in text or "busy" in text:
-        return StoreError(f"the posture log {path} is locked by another program", "stop the other slumpwatch and retry")
+        return StoreError(
+            f"the posture log {path} is locked by another program", "stop the other slumpwatch and retry"
+        )
     if "not a database" in text or "malformed" in text or "corrupt" in text:
         return StoreError(
             f"the posture log {path} is corrupt ({text})",
@@ -224,8 +229,12 @@ class SpanMerger:
         if self.state is None:
             return None
         span = Span(
-            self.state, self.start, max(t, self.start),
-            self._sum / self._n if self._n else None, self._max, self._n,
+            self.state,
+            self.start,
+            max(t, self.start),
+            self._sum / self._n if self._n else None,
+            self._max,
+            self._n,
         )
         self.state, self._sum, self._n, self._max = None, 0.0, 0, None
         return span if span.end > span.start else None

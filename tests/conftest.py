@@ -24,7 +24,9 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     monkeypatch.setenv("SLUMPWATCH_HOME", str(tmp_path_factory.mktemp("home")))
 
 
-def side_pose(trunk_deg: float, facing: int = 1, neck_deg: float = 0.0, size: tuple[int, int] = (720, 1280)) -> PoseSample:
+def side_pose(
+    trunk_deg: float, facing: int = 1, neck_deg: float = 0.0, size: tuple[int, int] = (720, 1280)
+) -> PoseSample:
     """A side-view person whose hip->shoulder line leans ``trunk_deg`` forward (pixels)."""
     w, h = size
     hip = (360.0, 800.0)
@@ -53,8 +55,13 @@ def side_pose(trunk_deg: float, facing: int = 1, neck_deg: float = 0.0, size: tu
 
 
 def front_pose(
-    head_drop: float = 0.0, neck_ratio: float = 0.6, shoulder_y: float = 0.7, width_px: float = 300.0,
-    size: tuple[int, int] = (640, 480), only_head: bool = False, shift_x: float = 0.0,
+    head_drop: float = 0.0,
+    neck_ratio: float = 0.6,
+    shoulder_y: float = 0.7,
+    width_px: float = 300.0,
+    size: tuple[int, int] = (640, 480),
+    only_head: bool = False,
+    shift_x: float = 0.0,
 ) -> PoseSample:
     """A front-view person: shoulders ``width_px`` apart, ears ``neck_ratio`` widths above them."""
     w, h = size

@@ -22,10 +22,17 @@ class Notifications(ServiceInterface):
         self.next_id = 1
 
     @method()
-    async def Notify(  # noqa: N802
-        self, app_name: "s", replaces_id: "u", app_icon: "s", summary: "s", body: "s",  # noqa: F821
-        actions: "as", hints: "a{sv}", expire_timeout: "i",  # noqa: F821, F722
-    ) -> "u":  # noqa: F821
+    async def Notify(
+        self,
+        app_name: s,
+        replaces_id: u,
+        app_icon: s,
+        summary: s,
+        body: s,
+        actions: "as",
+        hints: "a{sv}",
+        expire_timeout: i,
+    ) -> u:
         print(json.dumps({"app": app_name, "summary": summary, "body": body}), flush=True)
         if HANG:
             await asyncio.sleep(3600)
@@ -33,11 +40,11 @@ class Notifications(ServiceInterface):
         return self.next_id
 
     @method()
-    def GetServerInformation(self) -> "ssss":  # noqa: F821, N802
+    def GetServerInformation(self) -> ssss:
         return ["fake", "slumpwatch-tests", "1.0", "1.2"]
 
     @method()
-    def GetCapabilities(self) -> "as":  # noqa: F821, F722, N802
+    def GetCapabilities(self) -> "as":
         return ["body"]
 
 

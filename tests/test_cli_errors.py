@@ -47,7 +47,9 @@ def test_missing_model_is_clear(capsys: pytest.CaptureFixture[str], shared_frame
 
 
 def test_console_script_smoke() -> None:
-    out = subprocess.run([sys.executable, "-m", "slumpwatch", "--help"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "slumpwatch", "--help"], capture_output=True, text=True, check=True
+    )
     assert "analyze" in out.stdout and "evaluate" in out.stdout
 
 

@@ -16,16 +16,39 @@ def _write_recording(path: Path) -> None:
         w = RecordingWriter(f, model="test")
         t = 0.0
         for d in (-0.01, 0.0, 0.01, 0.005, -0.005, 0.0):
-            w.write(t, front_pose(head_drop=d, neck_ratio=0.6 + d), "upright", subject="p1", session="A", view="front")
+            w.write(
+                t,
+                front_pose(head_drop=d, neck_ratio=0.6 + d),
+                "upright",
+                subject="p1",
+                session="A",
+                view="front",
+            )
             t += 1
         for d in (0.2, 0.25, 0.22):
-            w.write(t, front_pose(head_drop=d, neck_ratio=0.5), "slumped", subject="p1", session="A", view="front")
+            w.write(
+                t, front_pose(head_drop=d, neck_ratio=0.5), "slumped", subject="p1", session="A", view="front"
+            )
             t += 1
         # A mirrored, head-and-shoulders-only person.
         for d in (-0.01, 0.0, 0.01, 0.0):
-            w.write(t, front_pose(head_drop=d, only_head=True).mirrored(), "upright", subject="p2", session="A", view="front")
+            w.write(
+                t,
+                front_pose(head_drop=d, only_head=True).mirrored(),
+                "upright",
+                subject="p2",
+                session="A",
+                view="front",
+            )
             t += 1
-        w.write(t, front_pose(head_drop=0.3, neck_ratio=0.45, only_head=True).mirrored(), "slumped", subject="p2", session="A", view="front")
+        w.write(
+            t,
+            front_pose(head_drop=0.3, neck_ratio=0.45, only_head=True).mirrored(),
+            "slumped",
+            subject="p2",
+            session="A",
+            view="front",
+        )
         w.write(t + 1, None, "upright", subject="p2", session="A", view="front")
         w.write(t + 2, side_pose(-30), "reclined", subject="p3", session="A", view="side")
 
@@ -42,11 +65,19 @@ def test_evaluate_recording_known_answers(tmp_path: Path, capsys: pytest.Capture
     assert by[("p3", "side")]["other_labels"] == {"reclined": {"no usable pose": 1}}
 
 
-def test_evaluate_csv_of_recordings_and_wrong_labels_count(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_evaluate_csv_of_recordings_and_wrong_labels_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     rec = tmp_path / "rec.jsonl"
     with rec.open("w") as f:
         w = RecordingWriter(f)
-        for t, deg, label in [(0, -10, "upright"), (1, -11, "upright"), (2, -9, "upright"), (3, 30, "upright"), (4, -30, "reclined")]:
+        for t, deg, label in [
+            (0, -10, "upright"),
+            (1, -11, "upright"),
+            (2, -9, "upright"),
+            (3, 30, "upright"),
+            (4, -30, "reclined"),
+        ]:
             w.write(t, side_pose(deg), label)
     csv = tmp_path / "labels.csv"
     csv.write_text("file,label,view,subject,session,extra\nrec.jsonl,upright,side,s,A,x\n")

@@ -27,10 +27,16 @@ def analysed() -> dict[str, dict[str, object]]:
 
     if not (SHARED / "labels.csv").is_file():
         pytest.skip(f"real test frames not found at {SHARED}")
-    rows = [r for r in csv.DictReader((SHARED / "labels.csv").read_text().splitlines()) if not r["file"].endswith(".gif")]
+    rows = [
+        r
+        for r in csv.DictReader((SHARED / "labels.csv").read_text().splitlines())
+        if not r["file"].endswith(".gif")
+    ]
     out = subprocess.run(
         [sys.executable, "-m", "slumpwatch", "analyze", "--json", *[str(SHARED / r["file"]) for r in rows]],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert out.stderr == "", "MediaPipe log spam reached the terminal: " + out.stderr[:300]
     results = {Path(json.loads(line)["file"]).name: json.loads(line) for line in out.stdout.splitlines()}

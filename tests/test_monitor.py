@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import os
 import signal
 import subprocess
@@ -48,14 +49,45 @@ def posture_video(shared_frames: Path, tmp_path: Path) -> Path:
     return path
 
 
-def test_run_on_real_frames_video(posture_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_run_on_real_frames_video(
+    posture_video: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     profile = tmp_path / "p.json"
-    assert main(["calibrate", "--source", str(posture_video), "--seconds", "20", "--fps", "2",
-                 "--output", str(profile), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "calibrate",
+                "--source",
+                str(posture_video),
+                "--seconds",
+                "20",
+                "--fps",
+                "2",
+                "--output",
+                str(profile),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     sent: list[tuple[str, str]] = []
     monkeypatch.setattr(cli_more, "_notifier", lambda cfg, collect=None: _collecting_notifier(sent))
     db = tmp_path / "log.sqlite3"
-    assert main(["run", "--source", str(posture_video), "--profile-file", str(profile), "--db", str(db), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--source",
+                str(posture_video),
+                "--profile-file",
+                str(profile),
+                "--db",
+                str(db),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     assert len(sent) == 1 and sent[0][0] == "Sit back in your chair"
     with Store(db) as s:
         start = s.db.execute("SELECT start FROM sessions").fetchone()[0]
@@ -63,8 +95,9 @@ def test_run_on_real_frames_video(posture_video: Path, tmp_path: Path, monkeypat
         alerts = s.alerts(0, 1e12)
     states = [x[0] for x in spans]
     assert states[:3] == ["upright", "slumped", "away"]
-    for (state, a, b), (ea, eb) in zip(spans[:3], [(0, 40), (40, 100), (100, 129)]):
-        assert abs(a - ea) <= 1.0 and abs(b - eb) <= 1.0, (state, a, b)
+    for (state, a, b), (ea, eb) in zip(spans[:3], [(0, 40), (40, 100), (100, 129)], strict=True):
+        # Within one sampling interval at the steady rate (2.5 s).
+        assert abs(a - ea) <= 2.5 and abs(b - eb) <= 2.5, (state, a, b)
     slump_start = start + spans[1][1]
     assert all(slump_start <= al.t <= start + spans[1][2] for al in alerts)  # no warning while away
 
@@ -129,7 +162,7 @@ def test_camera_lost_then_back_black_frames_two_people_and_gap() -> None:
     paused = sum(s.end - s.start for s in spans if s.state == "paused")
     assert paused >= 1800
     # Spans tile the session without overlaps.
-    assert all(a.end <= b.start + 1e-6 for a, b in zip(spans, spans[1:]))
+    assert all(a.end <= b.start + 1e-6 for a, b in itertools.pairwise(spans))
 
 
 def test_sigterm_during_a_span_writes_it(tmp_path: Path) -> None:
@@ -137,13 +170,28 @@ def test_sigterm_during_a_span_writes_it(tmp_path: Path) -> None:
     rec = ROOT / "sample_frames" / "front_desk.jsonl"
     env = {**os.environ, "SLUMPWATCH_HOME": str(tmp_path)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "slumpwatch", "replay", str(rec), "--speed", "20", "--db", str(db), "--quiet",
-         "--profile-file", str(ROOT / "calibration" / "front_desk.json")],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "slumpwatch",
+            "replay",
+            str(rec),
+            "--speed",
+            "20",
+            "--db",
+            str(db),
+            "--quiet",
+            "--profile-file",
+            str(ROOT / "calibration" / "front_desk.json"),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     time.sleep(4.0)
     proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=30)
+    _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     with Store(db) as s:
         spans = s.spans(0, 1e12)

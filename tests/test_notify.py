@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import os
 import shutil
@@ -27,7 +28,7 @@ def test_catalog_has_every_exercise_of_the_guide() -> None:
         assert needed in names
     for e in CATALOG:
         assert 2 <= len(e.steps) <= 4 and all(e.steps) and isinstance(e.trigger, Trigger) and e.targets
-    assert "bed" in " ".join(BY_KEY["sit-back"].steps + (BY_KEY["sit-back"].targets,))
+    assert "bed" in " ".join((*BY_KEY["sit-back"].steps, BY_KEY["sit-back"].targets))
 
 
 def test_rotation_never_repeats_when_there_is_a_choice() -> None:
@@ -89,7 +90,7 @@ def test_exercise_suggestions_rotate_and_follow_the_day() -> None:
         a = p.decide(*at(i * 10.0), 700, 20)
         assert a is not None
         seen.append(a.exercise)
-    assert all(a.key != b.key for a, b in zip(seen, seen[1:]))
+    assert all(a.key != b.key for a, b in itertools.pairwise(seen))
     assert seen[0].trigger is Trigger.LONG_SLUMP
     assert seen[3].trigger is Trigger.STIFFNESS
     assert seen[5].trigger is Trigger.END_OF_DAY
@@ -109,8 +110,12 @@ def _hang(title: str, body: str, timeout: float) -> None:
 def test_fallback_chain_reaches_console_in_time(caplog: pytest.LogCaptureFixture) -> None:
     out = io.StringIO()
     n = Notifier(
-        [FunctionRoute("raises", _raise), FunctionRoute("hangs", _hang), FunctionRoute("silent", lambda *a: False),
-         ConsoleRoute(out)],
+        [
+            FunctionRoute("raises", _raise),
+            FunctionRoute("hangs", _hang),
+            FunctionRoute("silent", lambda *a: False),
+            ConsoleRoute(out),
+        ],
         timeout_s=0.3,
     )
     start = time.monotonic()
@@ -143,7 +148,8 @@ def dbus_session(tmp_path: Path) -> Iterator[dict[str, str]]:
     pytest.importorskip("dbus_next", reason="dbus-next is needed for the fake notification service")
     proc = subprocess.Popen(
         ["dbus-daemon", "--session", "--nofork", "--print-address=1", f"--address=unix:path={tmp_path}/bus"],
-        stdout=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert proc.stdout is not None
     address = proc.stdout.readline().strip()
@@ -158,7 +164,9 @@ def dbus_session(tmp_path: Path) -> Iterator[dict[str, str]]:
 def _start_server(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
     server = subprocess.Popen(
         [sys.executable, str(Path(__file__).with_name("fake_notification_server.py")), *args],
-        stdout=subprocess.PIPE, text=True, env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
     )
     assert server.stdout is not None
     assert server.stdout.readline().strip() == "READY"
@@ -172,7 +180,9 @@ def _stop(server: subprocess.Popen[str]) -> None:
         server.stdout.close()
 
 
-def test_slump_warning_arrives_over_real_dbus(dbus_session: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_slump_warning_arrives_over_real_dbus(
+    dbus_session: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from slumpwatch.notify.routes import os_route
 
     for k, v in dbus_session.items():
@@ -193,7 +203,9 @@ def test_slump_warning_arrives_over_real_dbus(dbus_session: dict[str, str], monk
         _stop(server)
 
 
-def test_hung_notification_server_does_not_stall(dbus_session: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_hung_notification_server_does_not_stall(
+    dbus_session: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from slumpwatch.notify.routes import os_route
 
     for k, v in dbus_session.items():

@@ -20,10 +20,17 @@ T0 = datetime(2026, 11, 30, 9, 0, tzinfo=UTC).timestamp()
 
 def test_span_merging() -> None:
     m = SpanMerger()
-    out = [m.add(T0 + i, st, dev) for i, (st, dev) in enumerate(
-        [("upright", 1.0), ("upright", 3.0), ("slumped", 20.0), ("slumped", 30.0), ("away", None)])]
+    out = [
+        m.add(T0 + i, st, dev)
+        for i, (st, dev) in enumerate(
+            [("upright", 1.0), ("upright", 3.0), ("slumped", 20.0), ("slumped", 30.0), ("away", None)]
+        )
+    ]
     closed = [s for s in out if s is not None]
-    assert closed == [Span("upright", T0, T0 + 2, 2.0, 3.0, 2), Span("slumped", T0 + 2, T0 + 4, 25.0, 30.0, 2)]
+    assert closed == [
+        Span("upright", T0, T0 + 2, 2.0, 3.0, 2),
+        Span("slumped", T0 + 2, T0 + 4, 25.0, 30.0, 2),
+    ]
 
 
 @pytest.mark.parametrize("where", ["memory", "file"])
@@ -52,7 +59,9 @@ def test_old_schema_is_migrated_keeping_data(tmp_path: Path) -> None:
         s.add_alert(None, AlertRecord(T0, "nudge", None, "console"))
 
 
-def test_corrupt_database_is_reported_and_left_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_corrupt_database_is_reported_and_left_alone(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "bad.sqlite3"
     path.write_bytes(b"this is not sqlite" * 100)
     before = path.read_bytes()
@@ -96,7 +105,10 @@ def test_day_reduction_known_answers() -> None:
         Span("slumped", T0 + 3600, T0 + 3900, 18.0, 25.0),
         Span("paused", T0 + 3900, T0 + 7200),
     ]
-    alerts = [AlertRecord(T0 + 1900, "nudge", "sit-back", "console"), AlertRecord(T0 + 3700, "exercise", "puppy-pose", "x")]
+    alerts = [
+        AlertRecord(T0 + 1900, "nudge", "sit-back", "console"),
+        AlertRecord(T0 + 3700, "exercise", "puppy-pose", "x"),
+    ]
     r = reduce_day(DAY, UTC, spans, alerts)
     assert r.monitored_s == 3900 and r.present_s == 3300 and r.slumped_s == 900
     assert r.slumped_share == pytest.approx(900 / 3300)
@@ -153,8 +165,14 @@ def test_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     now = datetime.now().astimezone()
     start = now.replace(hour=9, minute=0, second=0, microsecond=0).timestamp()
     with Store(db) as s:
-        s.add_spans(None, [Span("upright", start, start + 1200, 2, 4), Span("slumped", start + 1200, start + 1800, 20, 28),
-                           Span("away", start + 1800, start + 2000)])
+        s.add_spans(
+            None,
+            [
+                Span("upright", start, start + 1200, 2, 4),
+                Span("slumped", start + 1200, start + 1800, 20, 28),
+                Span("away", start + 1800, start + 2000),
+            ],
+        )
         s.add_alert(None, AlertRecord(start + 1300, "nudge", "sit-back", "console"))
     out = tmp_path / "report.html"
     assert main(["report", "--db", str(db), "--format", "html", "--output", str(out)]) == 0
@@ -162,10 +180,23 @@ def test_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     assert page.count("<svg") == 3
     assert "src=" not in page and "<link" not in page and "<script" not in page  # self-contained
     proc = subprocess.run(
-        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
-         "--enable-logging=stderr", "--v=0", "--dump-dom", out.as_uri()],
-        capture_output=True, text=True, timeout=120,
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--dump-dom",
+            out.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0
     dom = proc.stdout

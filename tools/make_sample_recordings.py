@@ -26,8 +26,24 @@ ROOT = Path(__file__).resolve().parent.parent
 FPS = 2.0
 
 # (label, seconds): the story each recording tells.
-FRONT_TIMELINE = [("upright", 40), ("slumped", 60), ("upright", 40), (None, 30), ("upright", 20), ("slumped", 45), ("upright", 25)]
-SIDE_TIMELINE = [("upright", 30), ("slumped", 50), ("upright", 30), ("reclined", 40), (None, 20), ("slumped", 40), ("upright", 20)]
+FRONT_TIMELINE = [
+    ("upright", 40),
+    ("slumped", 60),
+    ("upright", 40),
+    (None, 30),
+    ("upright", 20),
+    ("slumped", 45),
+    ("upright", 25),
+]
+SIDE_TIMELINE = [
+    ("upright", 30),
+    ("slumped", 50),
+    ("upright", 30),
+    ("reclined", 40),
+    (None, 20),
+    ("slumped", 40),
+    ("upright", 20),
+]
 
 
 def landmarks_by_label(shared: Path, keep: callable) -> dict[str, list]:  # type: ignore[valid-type]
@@ -59,9 +75,17 @@ def main() -> None:
     ap.add_argument("--shared", type=Path, default=ROOT.parent / "shared" / "frames")
     args = ap.parse_args()
     front = landmarks_by_label(args.shared, lambda r: r["view"] == "front" and r["session"] == "B")
-    write(ROOT / "sample_frames" / "front_desk.jsonl", FRONT_TIMELINE, front, "shared/frames front session B", "front")
+    write(
+        ROOT / "sample_frames" / "front_desk.jsonl",
+        FRONT_TIMELINE,
+        front,
+        "shared/frames front session B",
+        "front",
+    )
     side = landmarks_by_label(args.shared, lambda r: r["view"] == "side")
-    write(ROOT / "sample_frames" / "side_desk.jsonl", SIDE_TIMELINE, side, "shared/frames side photos", "side")
+    write(
+        ROOT / "sample_frames" / "side_desk.jsonl", SIDE_TIMELINE, side, "shared/frames side photos", "side"
+    )
 
 
 if __name__ == "__main__":

@@ -21,5 +21,7 @@ def available() -> str | None:
 def send(title: str, body: str, timeout_s: float) -> None:
     subprocess.run(
         ["notify-send", "--app-name=slumpwatch", "--urgency=normal", "--expire-time=15000", title, body],
-        check=True, timeout=timeout_s, capture_output=True,
+        check=True,
+        timeout=timeout_s,
+        capture_output=True,
     )

@@ -90,7 +90,9 @@ def _duration(seconds: float) -> str:
 
 
 def render(trigger: Trigger, exercise: Exercise, slumped_s: float, deviation_deg: float) -> Alert:
-    what = f"Slumped for {_duration(slumped_s)}, {round(deviation_deg)} degrees forward of your upright posture."
+    what = (
+        f"Slumped for {_duration(slumped_s)}, {round(deviation_deg)} degrees forward of your upright posture."
+    )
     if trigger is Trigger.FIRST_SLUMP:
         body = f"{what} Sit right back in your chair so the backrest straightens your spine."
         return Alert("nudge", "Sit back in your chair", body, exercise)

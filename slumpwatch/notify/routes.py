@@ -97,8 +97,13 @@ def default_routes(bell: bool = False, use_plyer: bool | None = None) -> list[Ro
 class Notifier:
     """Sends through the first route that works within ``timeout_s``; returns the route's name."""
 
-    def __init__(self, routes: list[Route], timeout_s: float = 3.0, retry_after_s: float = 600.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        routes: list[Route],
+        timeout_s: float = 3.0,
+        retry_after_s: float = 600.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         if not routes or routes[-1].name != "console":
             routes = [*routes, ConsoleRoute()]
         self.routes = routes
