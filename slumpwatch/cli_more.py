@@ -534,6 +534,9 @@ def register(sub: Any, add: Callable[[str, str], argparse.ArgumentParser]) -> No
     p.set_defaults(func=cmd_exercises)
 
     p = add("config", "Print the effective configuration and where each value came from.")
+    p.add_argument("--profile")
+    p.add_argument("--sensitivity", choices=["low", "medium", "high"])
+    p.add_argument("--db")
     p.set_defaults(func=cmd_config)
 
     p = add("autostart", "Start monitoring at login (systemd user unit / launchd / Startup).")

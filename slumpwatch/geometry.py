@@ -229,11 +229,12 @@ _UPPER_BODY = ("nose", "left_ear", "right_ear", "left_shoulder", "right_shoulder
 
 def person_problem(sample: PoseSample, min_conf: float = MIN_CONFIDENCE) -> str | None:
     """Why this detection is not a usable person at the desk, or None if it is."""
-    nose = sample.get("nose", min_conf)
+    head_px, _ = head_point(sample, min_conf)  # nose, else eyes or ears: other tools omit some
     shoulders = [sample.get(n, min_conf) for n in ("left_shoulder", "right_shoulder")]
-    if nose is None or all(s is None for s in shoulders):
+    if head_px is None or all(s is None for s in shoulders):
         return "head or shoulders not visible"
-    if not (0.0 <= nose.y <= 1.0 and 0.0 <= nose.x <= 1.0):
+    w, h = sample.image_size or (1, 1)
+    if not (0.0 <= head_px[1] / h <= 1.0 and 0.0 <= head_px[0] / w <= 1.0):
         return "head out of frame"
     pts = [sample.pixel(p) for n in _UPPER_BODY if (p := sample.get(n, min_conf)) is not None]
     extent = max(math.hypot(a[0] - b[0], a[1] - b[1]) for a in pts for b in pts)
@@ -242,7 +243,6 @@ def person_problem(sample: PoseSample, min_conf: float = MIN_CONFIDENCE) -> str 
         return "too small to be a person at the desk"
     seen = [sample.pixel(p) for p in shoulders if p is not None]
     mid = (sum(p[0] for p in seen) / len(seen), sum(p[1] for p in seen) / len(seen))
-    head = sample.pixel(nose)
-    if math.hypot(head[0] - mid[0], head[1] - mid[1]) / side < MIN_HEAD_SHOULDER:
+    if math.hypot(head_px[0] - mid[0], head_px[1] - mid[1]) / side < MIN_HEAD_SHOULDER:
         return "too small to be a person at the desk"
     return None

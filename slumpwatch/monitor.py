@@ -198,19 +198,26 @@ def camera_frames(
     max_backoff_s: float = 60.0,
     should_stop: Callable[[], bool] = lambda: False,
 ) -> Iterator[tuple[float, Any]]:
-    """Frames from a camera that may disappear: on loss, pause, retry with back-off, resume."""
+    """Frames from a camera that may disappear: on loss, pause, retry with back-off, resume.
+
+    A camera that never delivered a frame is a set-up problem, not a loss: its error is raised.
+    """
     backoff = 1.0
+    worked = False
     while not should_stop():
         source = None
         try:
             source = open_source()
             for _, frame in source.frames():
                 backoff = 1.0  # only a delivered frame proves the camera is back
+                worked = True
                 yield clock(), frame
                 if should_stop():
                     return
                 source.fps = monitor.suggested_fps()
         except CameraError as err:
+            if not worked:
+                raise
             monitor.pause(clock(), str(err))
             sleep(backoff)
             backoff = min(backoff * 2, max_backoff_s)

@@ -232,9 +232,18 @@ def _score_front(
 
 
 def _confidence(sample: PoseSample) -> float:
-    names = ("nose", "left_shoulder", "right_shoulder")
-    vals = [sample.landmarks[n].confidence for n in names if n in sample.landmarks]
-    return min(vals) if len(vals) == len(names) else 0.0
+    """The weakest of the shoulders and the best-seen head point."""
+    shoulders = [
+        sample.landmarks[n].confidence for n in ("left_shoulder", "right_shoulder") if n in sample.landmarks
+    ]
+    heads = [
+        sample.landmarks[n].confidence
+        for n in ("nose", "left_eye", "right_eye", "left_ear", "right_ear")
+        if n in sample.landmarks
+    ]
+    if len(shoulders) < 2 or not heads:
+        return 0.0
+    return min(*shoulders, max(heads))
 
 
 def build_baseline(samples: Iterable[PoseSample], min_conf: float = MIN_CONFIDENCE) -> Baseline:
