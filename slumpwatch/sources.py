@@ -1,7 +1,8 @@
 """Frame sources: webcam, video file, image folder or list, all yielding ``(seconds, BGR frame)``.
 
 Every source honours a sampling rate: frames that will not be analysed are skipped with
-``grab()`` (cameras, videos) or never opened (image lists), so they are never decoded.
+``grab()`` (videos), not read at all (cameras) or never opened (image lists), so they are never
+decoded.
 """
 
 from __future__ import annotations
@@ -130,7 +131,8 @@ class Camera:
     """A webcam by index, sampled at ``fps`` by wall-clock time.
 
     ``fps`` may be changed while running (the monitor lowers it while the person is steady).
-    Between samples frames are only grabbed, keeping the driver's buffer fresh without decoding.
+    Between samples the camera is not read at all, so nothing is decoded; the driver's buffer is
+    asked to hold one frame, so a sample is at most one frame period old.
     """
 
     def __init__(
@@ -156,6 +158,7 @@ class Camera:
                 f"camera {self.index} not found or busy",
                 "plug it in, close other apps using it, or pass --source FILE|DIR",
             )
+        cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
         if self.size:
             cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.size[0])
             cap.set(cv2.CAP_PROP_FRAME_HEIGHT, self.size[1])
