@@ -133,8 +133,17 @@ def test_camera_lost_then_back_black_frames_two_people_and_gap() -> None:
     store = Store(":memory:")
     mon = _monitor(store, sent)
     clock = [1000.0]
-    scripts = [["frame"] * 10 + ["lost"], ["lost"], ["frame"] * 5 + ["black"] * 10 + ["frame"] * 5 + ["end"]]
+    scripts = [
+        ["frame"] * 10 + ["lost"],
+        ["lost"],
+        ["lost"],
+        ["frame"] * 5 + ["black"] * 10 + ["frame"] * 5 + ["end"],
+    ]
     sleeps: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        sleeps.append(seconds)
+        clock[0] += seconds
 
     def open_source() -> ScriptedSource:
         if not scripts:
@@ -143,7 +152,7 @@ def test_camera_lost_then_back_black_frames_two_people_and_gap() -> None:
 
     mon.start(clock[0])
     people = [front_pose(), front_pose(head_drop=0.3, neck_ratio=0.4, shift_x=-250, width_px=150)]
-    for t, kind in camera_frames(open_source, mon, clock=lambda: clock[0], sleep=sleeps.append):
+    for t, kind in camera_frames(open_source, mon, clock=lambda: clock[0], sleep=sleep):
         if kind == "end":
             break
         if kind == "black":
@@ -157,10 +166,11 @@ def test_camera_lost_then_back_black_frames_two_people_and_gap() -> None:
     spans = store.spans(0, 1e12)
     states = [s.state for s in spans]
     assert "paused" in states and "away" in states and "slumped" not in states
-    assert sleeps[:2] == [1.0, 2.0]  # back-off
+    assert sleeps == [1.0, 2.0, 4.0]  # back-off while the camera is gone
     assert sent == []
-    paused = sum(s.end - s.start for s in spans if s.state == "paused")
-    assert paused >= 1800
+    paused = [s.end - s.start for s in spans if s.state == "paused"]
+    assert paused[0] == pytest.approx(10.0, abs=1.0)  # camera lost for about 10 s, then back
+    assert paused[-1] >= 1800  # laptop asleep
     # Spans tile the session without overlaps.
     assert all(a.end <= b.start + 1e-6 for a, b in itertools.pairwise(spans))
 
