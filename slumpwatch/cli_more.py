@@ -13,17 +13,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from .cli import _err, _out
 from .errors import InputError, ProfileError, SlumpwatchError
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _out(text: str = "") -> None:
-    print(text, flush=True)
-
-
-def _err(text: str) -> None:
-    print(f"slumpwatch: {text}", file=sys.stderr, flush=True)
 
 
 def _tz() -> Any:
@@ -114,8 +107,9 @@ def _status_printer() -> Callable[[Any], None]:
 def _notifier(cfg: Any, collect: list[str] | None = None) -> Any:
     from .notify.routes import ConsoleRoute, FunctionRoute, Notifier, default_routes
 
-    if collect is not None:
-        return Notifier([FunctionRoute("demo", lambda t, b, s: collect.append(f"{t}: {b}")), ConsoleRoute()])
+    if collect is not None:  # the demo: collect warnings, fall back to stdout
+        collector = FunctionRoute("demo", lambda t, b, s: collect.append(f"{t}: {b}"))
+        return Notifier([collector, ConsoleRoute(sys.stdout)])
     return Notifier(default_routes(bell=cfg.bell), timeout_s=cfg.notify_timeout_s)
 
 
@@ -295,7 +289,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .calibration import load_profile
     from .config import Config
-    from .report import reduce_day, reduce_week, render_text
+    from .report import day_bounds, reduce_day, render_text
     from .store import Store
 
     samples = ROOT / "sample_frames"
@@ -313,16 +307,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 profile = load_profile(profile_file) if profile_file.exists() else None
                 warnings: list[str] = []
                 monitor = _monitor(cfg, profile, store, _notifier(cfg, warnings), True, rec.name)
-                monitor.notifier.routes[-1].stream = sys.stdout
                 _out(f"== replaying {rec.name} ({'profile ' + profile.name if profile else 'uncalibrated'})")
                 end = replay_into(monitor, rec, start, 0.0)
                 for w in warnings:
                     _out(f"   would notify: {w}")
                 start = end + 600
-            rep = reduce_day(
-                day, tz, store.spans(start - 86400 * 2, start + 86400), store.alerts(0, start + 86400)
-            )
-            _ = reduce_week(day, tz, [], [])
+            lo, hi = day_bounds(day, tz)
+            rep = reduce_day(day, tz, store.spans(lo, hi), store.alerts(lo, hi))
         _out()
         _out(render_text(rep))
     return 0
@@ -374,20 +365,21 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     import csv
+    import dataclasses
     import io
 
+    from .store import AlertRecord, Span
+
     cfg, _ = _config(args)
+    kind: type = Span if args.what == "spans" else AlertRecord
     with _store(cfg, create=False) as store:
-        rows: list[dict[str, Any]] = []
-        if args.what == "spans":
-            rows = [vars(s) if hasattr(s, "__dict__") else s.__dict__ for s in store.spans(0, 1e12)]
-        else:
-            rows = [a.__dict__ for a in store.alerts(0, 1e12)]
+        records = store.spans(0, 1e12) if kind is Span else store.alerts(0, 1e12)
+    rows = [dataclasses.asdict(r) for r in records]
     if args.format == "json":
         text = json.dumps(rows, indent=2)
     else:
         buf = io.StringIO()
-        fields = list(rows[0]) if rows else ["state", "start", "end"]
+        fields = [f.name for f in dataclasses.fields(kind)]
         w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
         w.writeheader()
         w.writerows(rows)
@@ -413,12 +405,10 @@ def cmd_forget(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------ notifications and set-up
 def cmd_notify(args: argparse.Namespace) -> int:
-    from .notify.routes import default_routes
-
     cfg, _ = _config(args)
     notifier = _notifier(cfg)
     _out("notification routes, in order: " + " -> ".join(notifier.describe()))
-    if not [r for r in default_routes() if r.name != "console"]:
+    if notifier.describe() == ["console"]:
         _out(
             "no desktop route works here (headless, SSH or no notification server): "
             "warnings go to the terminal"

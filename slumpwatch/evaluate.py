@@ -22,7 +22,7 @@ from .errors import InputError
 from .geometry import person_problem
 from .landmarks import PoseSample
 from .recording import is_recording, read_recording
-from .scoring import Baseline, Sensitivity, Thresholds, build_baseline, score
+from .scoring import Baseline, Sensitivity, Thresholds, build_baseline, is_slumped, score
 
 SCORED = ("upright", "slumped")
 EXACT_LOO_MAX = 100
@@ -198,7 +198,7 @@ def judge(items: list[Item], calibrated: bool, sensitivity: Sensitivity = Sensit
                 continue
             th = Thresholds.for_baseline(baseline, sensitivity)
             it.trunk_deg = s.trunk_deg
-            it.verdict = "slumped" if s.trunk_deg >= th.enter_deg else "upright"
+            it.verdict = "slumped" if is_slumped(s, th) else "upright"
 
 
 def summarise(items: Iterable[Item]) -> list[SliceResult]:

@@ -115,14 +115,23 @@ def facing_direction(sample: PoseSample, min_conf: float = MIN_CONFIDENCE) -> fl
     return 1.0 if dx >= 0 else -1.0
 
 
-def head_point(sample: PoseSample, min_conf: float = MIN_CONFIDENCE) -> tuple[Point | None, str | None]:
-    """The head reference: ear midpoint, else eye midpoint, else nose (both of a pair needed)."""
+def head_points(sample: PoseSample, min_conf: float = MIN_CONFIDENCE) -> list[tuple[str, Point]]:
+    """Every head reference seen, best first: ear midpoint, eye midpoint, nose (pairs need both)."""
+    refs: list[tuple[str, Point]] = []
     for left, right, name in (("left_ear", "right_ear", "ears"), ("left_eye", "right_eye", "eyes")):
         a, b = sample.get(left, min_conf), sample.get(right, min_conf)
         if a is not None and b is not None:
-            return _mid(sample.pixel(a), sample.pixel(b)), name
+            refs.append((name, _mid(sample.pixel(a), sample.pixel(b))))
     nose = sample.get("nose", min_conf)
-    return (sample.pixel(nose), "nose") if nose is not None else (None, None)
+    if nose is not None:
+        refs.append(("nose", sample.pixel(nose)))
+    return refs
+
+
+def head_point(sample: PoseSample, min_conf: float = MIN_CONFIDENCE) -> tuple[Point | None, str | None]:
+    """The best head reference (see :func:`head_points`) and its name, or ``(None, None)``."""
+    refs = head_points(sample, min_conf)
+    return (refs[0][1], refs[0][0]) if refs else (None, None)
 
 
 def infer_view(sample: PoseSample, min_conf: float = MIN_CONFIDENCE) -> View:
@@ -223,13 +232,13 @@ def _world_mid(a: Landmark, b: Landmark) -> Landmark:
 # people far behind. The extent is the largest distance between trusted upper-body landmarks,
 # as a fraction of the image's smaller side.
 MIN_PERSON_EXTENT = 0.15
-MIN_HEAD_SHOULDER = 0.05  # nose to shoulder midpoint, same units
+MIN_HEAD_SHOULDER = 0.05  # head point to shoulder midpoint, same units
 _UPPER_BODY = ("nose", "left_ear", "right_ear", "left_shoulder", "right_shoulder", "left_hip", "right_hip")
 
 
 def person_problem(sample: PoseSample, min_conf: float = MIN_CONFIDENCE) -> str | None:
     """Why this detection is not a usable person at the desk, or None if it is."""
-    head_px, _ = head_point(sample, min_conf)  # nose, else eyes or ears: other tools omit some
+    head_px, _ = head_point(sample, min_conf)  # ears, eyes or nose: other tools omit some
     shoulders = [sample.get(n, min_conf) for n in ("left_shoulder", "right_shoulder")]
     if head_px is None or all(s is None for s in shoulders):
         return "head or shoulders not visible"

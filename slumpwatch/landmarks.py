@@ -115,6 +115,13 @@ class PoseSample:
             return None
         return point
 
+    def shoulder_center(self) -> tuple[float, float] | None:
+        """Normalised midpoint of the shoulders (where this person sits), or None."""
+        ls, rs = self.landmarks.get("left_shoulder"), self.landmarks.get("right_shoulder")
+        if ls is None or rs is None:
+            return None
+        return (ls.x + rs.x) / 2, (ls.y + rs.y) / 2
+
     def pixel(self, point: Landmark) -> tuple[float, float]:
         """``point`` in square units: pixels when the image size is known, else normalised."""
         if self.image_size is None:

@@ -21,7 +21,7 @@ from .notify.policy import AlertPolicy
 from .notify.routes import Notifier
 from .scoring import Score, Sensitivity, Thresholds, score
 from .state import SlumpStateMachine, State, Timing, Transition
-from .store import AlertRecord, SpanMerger, Store
+from .store import AlertRecord, Span, SpanMerger, Store
 
 log = logging.getLogger(__name__)
 
@@ -97,10 +97,8 @@ class Monitor:
             self.on_message("no calibration profile: using absolute ergonomic limits (uncalibrated)")
 
     def stop(self, t: float) -> None:
-        self._apply(self.machine.stop(t), t)
-        span = self.merger.close(t)
-        if span is not None and self.store is not None:
-            self.store.add_spans(self.session_id, [span])
+        self._apply(self.machine.stop(t))
+        self._write(self.merger.close(t))
         if self.store is not None and self.session_id is not None:
             self.store.end_session(self.session_id, t)
 
@@ -108,7 +106,7 @@ class Monitor:
         """No frames (camera lost): the time from ``t`` on is paused, not monitored."""
         if self.machine.state is not State.PAUSED:
             self.on_message(f"{why}; pausing and retrying")
-            self._apply(self.machine.stop(t), t)
+            self._apply(self.machine.stop(t))
 
     # ------------------------------------------------------------ per sample
     def process(self, t: float, sample: PoseSample | None) -> Status:
@@ -118,17 +116,11 @@ class Monitor:
                 self._startup_check(sample)
             s = score(sample, self.profile.baseline if self.profile else None)
             self.last_score = s
-            self._remember_position(sample)
-        was_state = self.machine.state
-        transitions = self.machine.update(t, s, judge=self.judge)
-        if was_state is None and self.machine.state is not None:
-            self.merger.add(t, self.machine.state.value)
-        self._apply(transitions, t)
+            self.reference = sample.shoulder_center() or self.reference
+        self._apply(self.machine.update(t, s, judge=self.judge))
         dev = s.trunk_deg if s is not None and self.machine.state in (State.UPRIGHT, State.SLUMPED) else None
         assert self.machine.state is not None
-        closed = self.merger.add(t, self.machine.state.value, dev)
-        if closed is not None and self.store is not None:
-            self.store.add_spans(self.session_id, [closed])
+        self._write(self.merger.add(t, self.machine.state.value, dev))
         if self.machine.state is State.SLUMPED:
             self._maybe_alert(t, s)
         status = Status(
@@ -162,17 +154,14 @@ class Monitor:
             self.judge = False
             self.on_message(f"recalibrate? {why}. Run `slumpwatch calibrate --profile {self.profile.name}`")
 
-    def _remember_position(self, sample: PoseSample) -> None:
-        ls, rs = sample.landmarks.get("left_shoulder"), sample.landmarks.get("right_shoulder")
-        if ls is not None and rs is not None:
-            self.reference = ((ls.x + rs.x) / 2, (ls.y + rs.y) / 2)
+    def _write(self, span: Span | None) -> None:
+        if span is not None and self.store is not None:
+            self.store.add_spans(self.session_id, [span])
 
-    def _apply(self, transitions: list[Transition], t: float) -> None:
+    def _apply(self, transitions: list[Transition]) -> None:
         for tr in transitions:
             # Back-dated transitions split the open span at the true change time.
-            closed = self.merger.close(tr.at)
-            if closed is not None and self.store is not None:
-                self.store.add_spans(self.session_id, [closed])
+            self._write(self.merger.close(tr.at))
             self.merger.add(tr.at, tr.new.value)
             if tr.old is State.SLUMPED:
                 self.policy.episode_ended()

@@ -40,10 +40,8 @@ def choose_person(
 
 
 def _distance(p: PoseSample, ref: tuple[float, float]) -> float:
-    ls, rs = p.landmarks.get("left_shoulder"), p.landmarks.get("right_shoulder")
-    if ls is None or rs is None:
-        return math.inf
-    return math.hypot((ls.x + rs.x) / 2 - ref[0], (ls.y + rs.y) / 2 - ref[1])
+    center = p.shoulder_center()
+    return math.inf if center is None else math.hypot(center[0] - ref[0], center[1] - ref[1])
 
 
 def detect(

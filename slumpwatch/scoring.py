@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
-from .geometry import MIN_CONFIDENCE, View, head_point, measure
+from .geometry import MIN_CONFIDENCE, Geometry, View, head_points, measure
 from .landmarks import PoseSample
 
 HEAD_HEIGHT_SW = 1.8
@@ -40,10 +40,9 @@ HEAD_HEIGHT_SW = 1.8
 # upright facing a camera near eye height, per head reference.
 DEFAULT_NECK_RATIO = {"ears": 0.58, "eyes": 0.66, "nose": 0.52}
 
-# Uncalibrated bands from ergonomics: ISO 11226 accepts trunk inclination up to 20 degrees for
-# sustained sitting; RULA scores the neck worse beyond 20 degrees of flexion.
+# Uncalibrated band from ergonomics: ISO 11226 accepts trunk inclination up to 20 degrees for
+# sustained sitting.
 UNCALIBRATED_TRUNK_DEG = 20.0
-UNCALIBRATED_NECK_DEG = 20.0
 
 
 class Sensitivity(str, Enum):
@@ -116,7 +115,10 @@ class Thresholds:
 
 def features(sample: PoseSample, min_conf: float = MIN_CONFIDENCE) -> dict[str, float]:
     """Every signal a baseline can hold, from one sample (missing ones left out)."""
-    geo = measure(sample, min_conf)
+    return _features(sample, measure(sample, min_conf), min_conf)
+
+
+def _features(sample: PoseSample, geo: Geometry, min_conf: float) -> dict[str, float]:
     out: dict[str, float] = {}
     if geo.view is View.SIDE:
         if geo.trunk_deg is not None and geo.trunk_source == "image":
@@ -128,23 +130,10 @@ def features(sample: PoseSample, min_conf: float = MIN_CONFIDENCE) -> dict[str, 
         return out
     out["shoulder_width"] = geo.shoulder_width
     out["shoulder_y"] = geo.shoulder_y
-    for ref in _head_refs(sample, min_conf):
-        y = ref[1]
-        out[f"head_y@{ref[0]}"] = y
-        out[f"neck_ratio@{ref[0]}"] = (geo.shoulder_y - y) / geo.shoulder_width
+    for name, (_, y) in head_points(sample, min_conf):
+        out[f"head_y@{name}"] = y
+        out[f"neck_ratio@{name}"] = (geo.shoulder_y - y) / geo.shoulder_width
     return out
-
-
-def _head_refs(sample: PoseSample, min_conf: float) -> list[tuple[str, float]]:
-    refs = []
-    for left, right, name in (("left_ear", "right_ear", "ears"), ("left_eye", "right_eye", "eyes")):
-        a, b = sample.get(left, min_conf), sample.get(right, min_conf)
-        if a is not None and b is not None:
-            refs.append((name, (sample.pixel(a)[1] + sample.pixel(b)[1]) / 2))
-    nose = sample.get("nose", min_conf)
-    if nose is not None:
-        refs.append(("nose", sample.pixel(nose)[1]))
-    return refs
 
 
 def _signed_acos(ratio: float) -> float:
@@ -164,7 +153,7 @@ def drop_to_deg(drop_sw: float) -> float:
 def score(sample: PoseSample, baseline: Baseline | None = None, min_conf: float = MIN_CONFIDENCE) -> Score:
     """Scores one sample against ``baseline`` (None: absolute, uncalibrated)."""
     geo = measure(sample, min_conf)
-    feats = features(sample, min_conf)
+    feats = _features(sample, geo, min_conf)
     view = geo.view
     if baseline is not None and view is View.UNKNOWN:
         view = baseline.view
@@ -248,8 +237,10 @@ def _confidence(sample: PoseSample) -> float:
 
 def build_baseline(samples: Iterable[PoseSample], min_conf: float = MIN_CONFIDENCE) -> Baseline:
     """Upright statistics from samples of a person sitting upright. Raises ValueError if unusable."""
-    rows = [features(s, min_conf) for s in samples]
-    views = [measure(s, min_conf).view for s in samples]
+    samples = list(samples)
+    geos = [measure(s, min_conf) for s in samples]
+    rows = [_features(s, g, min_conf) for s, g in zip(samples, geos, strict=True)]
+    views = [g.view for g in geos]
     known = [v for v in views if v is not View.UNKNOWN]
     if not known:
         raise ValueError("no usable pose in the calibration frames")
@@ -285,7 +276,6 @@ __all__ = [
     "build_baseline",
     "drop_to_deg",
     "features",
-    "head_point",
     "is_slumped",
     "score",
 ]

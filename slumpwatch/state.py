@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from .scoring import Score, Thresholds
+from .scoring import Score, Thresholds, is_slumped
 
 
 class State(str, Enum):
@@ -58,7 +58,6 @@ class SlumpStateMachine:
         self.state: State | None = None
         self.since = 0.0
         self.last_t: float | None = None
-        self.last_trunk: float | None = None
         self._candidate: State | None = None
         self._candidate_since = 0.0
 
@@ -99,16 +98,14 @@ class SlumpStateMachine:
 
     def _target(self, score: Score | None, judge: bool) -> State | None:
         if score is None:
-            self.last_trunk = None
             return State.AWAY
         if not judge:
             return State.UNCALIBRATED
-        self.last_trunk = score.trunk_deg
-        if score.trunk_deg is None:
+        slumping = self.state is State.SLUMPED or self._candidate is State.SLUMPED
+        verdict = is_slumped(score, self.thresholds, currently_slumped=slumping)
+        if verdict is None:
             return None
-        slumped = self.state is State.SLUMPED or self._candidate is State.SLUMPED
-        limit = self.thresholds.exit_deg if slumped else self.thresholds.enter_deg
-        return State.SLUMPED if score.trunk_deg >= limit else State.UPRIGHT
+        return State.SLUMPED if verdict else State.UPRIGHT
 
     def _delay(self, old: State, new: State) -> float:
         if new is State.SLUMPED:

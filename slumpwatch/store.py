@@ -207,7 +207,6 @@ class SpanMerger:
     def __init__(self) -> None:
         self.state: str | None = None
         self.start = 0.0
-        self.last = 0.0
         self._sum = 0.0
         self._n = 0
         self._max: float | None = None
@@ -218,7 +217,6 @@ class SpanMerger:
         if state != self.state:
             closed = self.close(t)
             self.state, self.start = state, t
-        self.last = t
         if deviation is not None:
             self._sum += deviation
             self._n += 1
