@@ -2,10 +2,13 @@
 
 Format (``calibration/README.md`` documents it for users)::
 
-    {"schema": 1, "name": "desk", "created": "2026-11-30T09:00:00+00:00",
+    {"schema": 2, "name": "desk", "created": "2026-11-30T09:00:00+00:00",
      "view": "front", "camera": "0", "resolution": [640, 480], "model": "pose_landmarker_full.task",
-     "signals": {"head_y@ears": {"mean": 201.3, "std": 4.1, "n": 48}, ...},
-     "trunk_spread_deg": 5.9}
+     "signals": {"head_y@ears": {"mean": 201.3, "std": 4.1, "n": 48, "median": 201.0, "mad": 3.2}, ...},
+     "noise": {"neck": 0.021, "drop": 0.018}}
+
+Schema 1 profiles (mean and std only, and ``trunk_spread_deg``) still load: their medians are taken
+to be the means, and a side profile's spread becomes its trunk noise.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from .geometry import MIN_CONFIDENCE, View
 from .landmarks import PoseSample
 from .scoring import Baseline, Stat, build_baseline, features
 
-SCHEMA = 1
+SCHEMA = 2
+READABLE_SCHEMAS = (1, 2)
 NAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 # Calibration refusals.
 MIN_BRIGHTNESS = 40.0  # mean grey level 0-255
@@ -52,8 +56,11 @@ class Profile:
             "camera": self.camera,
             "resolution": list(b.image_size) if b.image_size else None,
             "model": self.model,
-            "signals": {k: {"mean": s.mean, "std": s.std, "n": s.n} for k, s in b.signals.items()},
-            "trunk_spread_deg": b.trunk_spread_deg,
+            "signals": {
+                k: {"mean": s.mean, "std": s.std, "n": s.n, "median": s.median, "mad": s.mad}
+                for k, s in b.signals.items()
+            },
+            "noise": dict(b.noise),
         }
 
     @staticmethod
@@ -62,19 +69,25 @@ class Profile:
             if not isinstance(data, dict):
                 raise ValueError("not a JSON object")
             schema = data.get("schema")
-            if schema != SCHEMA:
-                raise ValueError(f"schema {schema!r} is not {SCHEMA}")
-            signals = {
-                str(k): Stat(float(v["mean"]), float(v["std"]), int(v["n"]))
-                for k, v in dict(data["signals"]).items()
-            }
+            if schema not in READABLE_SCHEMAS:
+                raise ValueError(f"schema {schema!r} is not one of {READABLE_SCHEMAS}")
+            signals = {str(k): _stat(v) for k, v in dict(data["signals"]).items()}
             if not signals or not all(
-                math.isfinite(s.mean) and math.isfinite(s.std) for s in signals.values()
+                math.isfinite(x) for s in signals.values() for x in (s.mean, s.std, s.median, s.mad)
             ):
                 raise ValueError("signals are empty or not finite")
+            view = View(data["view"])
+            _check_signals(view, signals)
+            noise = {str(k): float(v) for k, v in dict(data.get("noise") or {}).items()}
+            if schema == 1 and view is View.SIDE:
+                noise["trunk_deg"] = float(data.get("trunk_spread_deg", 0.0))
+            if not all(math.isfinite(v) and v >= 0 for v in noise.values()):
+                raise ValueError("noise must be finite and not negative")
             res = data.get("resolution")
             size = (int(res[0]), int(res[1])) if res else None
-            baseline = Baseline(View(data["view"]), signals, size, float(data.get("trunk_spread_deg", 0.0)))
+            if size is not None and (size[0] <= 0 or size[1] <= 0):
+                raise ValueError(f"resolution {size} is not positive")
+            baseline = Baseline(view, signals, size, noise)
             return Profile(
                 str(data["name"]),
                 str(data["created"]),
@@ -87,6 +100,28 @@ class Profile:
                 f"{where} is not a valid calibration profile ({err})",
                 "run `slumpwatch calibrate` again to replace it",
             ) from err
+
+
+def _stat(v: object) -> Stat:
+    if not isinstance(v, dict):
+        raise ValueError("a signal must be an object with mean, std and n")
+    mean, std = float(v["mean"]), float(v["std"])
+    return Stat(mean, std, int(v["n"]), float(v.get("median", mean)), float(v.get("mad", std)))
+
+
+def _check_signals(view: View, signals: dict[str, Stat]) -> None:
+    """A profile must hold what its view's scoring reads."""
+    if view is View.SIDE:
+        if "trunk_deg" not in signals:
+            raise ValueError("a side profile needs the trunk_deg signal")
+        return
+    if view is not View.FRONT:
+        raise ValueError(f"view {view.value!r} cannot be calibrated")
+    width = signals.get("shoulder_width")
+    if width is None or width.median <= 0 or "shoulder_y" not in signals:
+        raise ValueError("a front profile needs a positive shoulder_width and shoulder_y")
+    if not any(f"neck_ratio@{r}" in signals and f"head_y@{r}" in signals for r in ("ears", "eyes", "nose")):
+        raise ValueError("a front profile needs head_y and neck_ratio for ears, eyes or nose")
 
 
 def save_profile(profile: Profile, path: Path) -> None:
@@ -201,12 +236,11 @@ def camera_mismatch(
     if not widths:
         return None
     width, y = widths[len(widths) // 2], ys[len(ys) // 2]
-    w0 = b.signals["shoulder_width"].mean
+    w0 = b.signals["shoulder_width"].median
     if abs(width - w0) / w0 > MAX_SCALE_CHANGE:
         return f"you look {width / w0:.0%} as wide as when you calibrated (camera or chair moved)"
     # Shoulders may sink when slumping, so only a rise or a large move means a different set-up.
-    if (b.signals["shoulder_y"].mean - y) / w0 > MAX_SHIFT_SW / 2 or abs(
-        y - b.signals["shoulder_y"].mean
-    ) / w0 > MAX_SHIFT_SW:
+    y0 = b.signals["shoulder_y"].median
+    if (y0 - y) / w0 > MAX_SHIFT_SW / 2 or abs(y - y0) / w0 > MAX_SHIFT_SW:
         return "your shoulders are far from where they were when you calibrated (camera moved)"
     return None

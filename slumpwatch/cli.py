@@ -127,19 +127,25 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     modes = ["calibrated", "uncalibrated"] if args.mode == "both" else [args.mode]
     result: dict[str, Any] = {}
     for mode in modes:
-        judge(items, calibrated=mode == "calibrated", sensitivity=Sensitivity(args.sensitivity))
+        judge(
+            items,
+            calibrated=mode == "calibrated",
+            sensitivity=Sensitivity(args.sensitivity),
+            protocol=args.protocol,
+            calibration_frames=args.calibration_frames,
+        )
         slices = summarise(items)
         result[mode] = {"slices": [s.as_dict() for s in slices], "overall": overall(slices).as_dict()}
-        for it in items:
-            it.verdict, it.trunk_deg = None, None
+        if mode == "calibrated":
+            result[mode]["protocol"] = args.protocol
     if args.json:
         _out(json.dumps(result, indent=2))
         return 0
     for mode, data in result.items():
-        _out(f"{mode}:")
+        _out(f"{mode}:" + (f" (protocol {data['protocol']})" if "protocol" in data else ""))
         _out(
             f"  {'subject':10s} {'session':8s} {'view':6s} {'n':>4s} {'acc':>6s} {'recall':>7s} "
-            f"{'false':>6s} {'nopose':>6s}  other labels"
+            f"{'false':>6s} {'bal':>6s} {'nopose':>6s}  other labels"
         )
         for s in [*data["slices"], data["overall"]]:
             other = "; ".join(
@@ -147,7 +153,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             )
             _out(
                 f"  {s['subject']:10s} {s['session']:8s} {s['view']:6s} {s['n']:4d} {_pct(s['accuracy'])} "
-                f"{_pct(s['slumped_recall'], 7)} {_pct(s['false_alarm_rate'])} {s['no_pose']:6d}  {other}"
+                f"{_pct(s['slumped_recall'], 7)} {_pct(s['false_alarm_rate'])} "
+                f"{_pct(s['balanced_accuracy'])} {s['no_pose']:6d}  {other}"
             )
             for note in s["notes"]:
                 _out(f"      note: {note}")
@@ -207,9 +214,19 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------- main
 EXAMPLES = {
     "analyze": "slumpwatch analyze ../shared/frames/side --annotate /tmp/annotated",
-    "evaluate": "slumpwatch evaluate ../shared/frames/labels.csv --mode both",
+    "evaluate": "slumpwatch evaluate ../shared/recordings/posturemax.jsonl --calibrated --protocol first-run",
     "calibrate": "slumpwatch calibrate --profile desk   (or --source recording.mp4)",
 }
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not at least 1")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -246,6 +263,20 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--mode", choices=["calibrated", "uncalibrated", "both"])
     p.set_defaults(mode="both")
     p.add_argument("--sensitivity", choices=["low", "medium", "high"], default="medium")
+    p.add_argument(
+        "--protocol",
+        choices=["loo", "first-run"],
+        default="loo",
+        help="calibrated baseline: leave-one-out over the upright frames (default), or the first "
+        "upright run only, as a user calibrates",
+    )
+    p.add_argument(
+        "--calibration-frames",
+        type=_positive_int,
+        default=20,
+        metavar="N",
+        help="first-run: how many upright frames calibrate (default 20)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 

@@ -4,15 +4,25 @@ Inputs: a CSV with ``file`` and ``label`` columns (optional ``view``, ``subject`
 relative to the CSV; images or videos), or landmark recordings (``.jsonl``) with a per-frame
 ``label``. Only ``upright`` and ``slumped`` are scored; other labels are reported as verdict counts.
 
-Calibrated mode: for each subject and session the baseline comes from that session's ``upright``
-frames, leaving out the frame being scored. Sessions with more than ``EXACT_LOO_MAX`` upright
-frames use 10-fold cross-validation instead (each upright frame scored against the other nine
-tenths), which is within noise of leave-one-out and keeps large recordings fast.
+Calibrated mode, two protocols per subject and session:
+
+* ``loo`` (default): the baseline comes from the session's ``upright`` frames, leaving out the
+  frame being scored. Sessions with more than ``EXACT_LOO_MAX`` upright frames use 10-fold
+  cross-validation instead (each upright frame scored against the other nine tenths), which is
+  within noise of leave-one-out and keeps large recordings fast.
+* ``first-run``: what a user does. The baseline comes from the first ``calibration_frames`` upright
+  frames of the session's first upright run (in file order; ``unclear`` frames inside the run are
+  skipped), at most half of the session's upright frames so that some are left to score; every
+  other frame is then scored against it.
+
+Each slice reports accuracy, slumped recall, the false-alarm rate and the balanced accuracy (the
+mean of slumped recall and upright specificity, which does not reward a session's label balance).
 """
 
 from __future__ import annotations
 
 import csv
+import io
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -27,6 +37,9 @@ from .scoring import Baseline, Sensitivity, Thresholds, build_baseline, is_slump
 SCORED = ("upright", "slumped")
 EXACT_LOO_MAX = 100
 FOLDS = 10
+PROTOCOLS = ("loo", "first-run")
+CALIBRATION_FRAMES = 20
+NEUTRAL_LABELS = ("unclear",)  # may sit inside an upright run without ending it
 MIN_CLIP_USABLE = 0.5  # a clip with a usable person in fewer frames has unusable framing
 
 
@@ -41,6 +54,8 @@ class Item:
     problem: str | None = None
     verdict: str | None = None
     trunk_deg: float | None = None
+    index: float | None = None
+    calibration: bool = False  # used to calibrate (first-run protocol), not scored
 
 
 @dataclass
@@ -55,6 +70,7 @@ class SliceResult:
     upright: int = 0
     false_alarms: int = 0
     no_pose: int = 0
+    calibration: int = 0
     other: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     notes: list[str] = field(default_factory=list)
 
@@ -67,10 +83,20 @@ class SliceResult:
             "accuracy": _ratio(self.correct, self.n),
             "slumped_recall": _ratio(self.slumped_hit, self.slumped),
             "false_alarm_rate": _ratio(self.false_alarms, self.upright),
+            "balanced_accuracy": self.balanced_accuracy(),
             "no_pose": self.no_pose,
+            "calibration_frames": self.calibration,
             "other_labels": {k: dict(v) for k, v in self.other.items()},
             "notes": self.notes,
         }
+
+    def balanced_accuracy(self) -> float | None:
+        """Mean of slumped recall and upright specificity (None unless both classes were scored)."""
+        if not self.slumped or not self.upright:
+            return None
+        recall = self.slumped_hit / self.slumped
+        specificity = 1.0 - self.false_alarms / self.upright
+        return round((recall + specificity) / 2, 4)
 
 
 def _ratio(a: int, b: int) -> float | None:
@@ -85,17 +111,26 @@ def load_items(path: Path, detect: Detector | None) -> list[Item]:
     if is_recording(path):
         return _items_from_recording(path)
     try:
-        stream = path.open(newline="", encoding="utf-8")
+        # utf-8-sig: a CSV saved by Excel as "CSV UTF-8" starts with a byte-order mark.
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(f"{path} is not UTF-8 text", "save the labels CSV as UTF-8") from err
     except OSError as err:
         raise InputError(f"cannot read {path}: {err.strerror}", "check the path") from err
-    with stream:
-        reader = csv.DictReader(stream)
-        if not reader.fieldnames or not {"file", "label"} <= set(reader.fieldnames):
-            raise InputError(
-                f"{path} needs 'file' and 'label' columns",
-                "add a header row: file,label[,view,subject,session]",
-            )
-        rows = list(reader)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if not reader.fieldnames or not {"file", "label"} <= {f.strip() for f in reader.fieldnames}:
+        raise InputError(
+            f"{path} needs 'file' and 'label' columns",
+            "add a header row: file,label[,view,subject,session]",
+        )
+    rows = [{(k or "").strip(): v for k, v in row.items()} for row in reader]
+    missing = [row["file"] for row in rows if not (path.parent / (row["file"] or "")).is_file()]
+    if missing:
+        more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+        raise InputError(
+            f"{path} names files that do not exist: {missing[0]}{more}",
+            "paths in the CSV are relative to the CSV's folder",
+        )
     items: list[Item] = []
     for row in rows:
         file = (path.parent / row["file"]).resolve()
@@ -150,6 +185,37 @@ def _items_from_recording(path: Path) -> list[Item]:
     return items
 
 
+def _build(items: Iterable[Item]) -> Baseline | None:
+    samples = [it.sample for it in items if it.sample is not None]
+    try:
+        return build_baseline(samples) if samples else None
+    except ValueError:
+        return None
+
+
+def first_run(group: Sequence[Item], frames: int = CALIBRATION_FRAMES) -> list[Item]:
+    """The calibration frames of the first-run protocol (see the module docstring)."""
+    ups = [it for it in group if it.label == "upright" and it.sample is not None]
+    cap = min(frames, max(len(ups) // 2, 1))
+    chosen: list[Item] = []
+    for it in group:
+        if it.label == "upright" and it.sample is not None:
+            chosen.append(it)
+            if len(chosen) >= cap:
+                break
+        elif chosen and it.label not in NEUTRAL_LABELS and not (it.label == "upright" and it.sample is None):
+            break
+    return chosen
+
+
+def _baselines_first_run(group: Sequence[Item], frames: int) -> dict[int, Baseline | None]:
+    calib = first_run(group, frames)
+    for it in calib:
+        it.calibration = True
+    baseline = _build(calib)
+    return {id(it): baseline for it in group}
+
+
 def _baselines_for(group: Sequence[Item]) -> dict[int, Baseline | None]:
     """Per item id, the baseline it is scored against (leave-one-out or k-fold)."""
     ups = [it for it in group if it.label == "upright" and it.sample is not None]
@@ -157,11 +223,7 @@ def _baselines_for(group: Sequence[Item]) -> dict[int, Baseline | None]:
 
     def build(exclude: Iterable[Item]) -> Baseline | None:
         skip = {id(x) for x in exclude}
-        samples = [u.sample for u in ups if id(u) not in skip and u.sample is not None]
-        try:
-            return build_baseline(samples) if samples else None
-        except ValueError:
-            return None
+        return _build(u for u in ups if id(u) not in skip)
 
     full = build(())
     if len(ups) <= EXACT_LOO_MAX:
@@ -178,27 +240,42 @@ def _baselines_for(group: Sequence[Item]) -> dict[int, Baseline | None]:
     return out
 
 
-def judge(items: list[Item], calibrated: bool, sensitivity: Sensitivity = Sensitivity.MEDIUM) -> None:
+def judge(
+    items: list[Item],
+    calibrated: bool,
+    sensitivity: Sensitivity = Sensitivity.MEDIUM,
+    protocol: str = "loo",
+    calibration_frames: int = CALIBRATION_FRAMES,
+) -> None:
     """Fills in each item's verdict (``slumped``/``upright``) or leaves it None (no usable pose)."""
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"unknown protocol {protocol!r}")
+    th = Thresholds.for_sensitivity(sensitivity)
     groups: dict[tuple[str, str], list[Item]] = defaultdict(list)
     for it in items:
+        it.verdict, it.trunk_deg, it.index, it.calibration = None, None, None, False
         groups[(it.subject, it.session)].append(it)
     for group in groups.values():
-        baselines = _baselines_for(group) if calibrated else {}
+        baselines: dict[int, Baseline | None] = {}
+        if calibrated:
+            if protocol == "first-run":
+                baselines = _baselines_first_run(group, calibration_frames)
+            else:
+                baselines = _baselines_for(group)
         for it in group:
-            if it.sample is None:
+            if it.sample is None or it.calibration:
                 continue
             baseline = baselines.get(id(it)) if calibrated else None
             if calibrated and baseline is None:
                 it.problem = "no upright frames to calibrate against"
                 continue
             s = score(it.sample, baseline)
-            if s.trunk_deg is None:
+            verdict = is_slumped(s, th)
+            if verdict is None:
                 it.problem = "posture not measurable (" + ", ".join(s.uncertain or ("pose",)) + ")"
                 continue
-            th = Thresholds.for_baseline(baseline, sensitivity)
-            it.trunk_deg = s.trunk_deg
-            it.verdict = "slumped" if is_slumped(s, th) else "upright"
+            it.trunk_deg, it.index = s.trunk_deg, s.index
+            it.verdict = "slumped" if verdict else "upright"
 
 
 def summarise(items: Iterable[Item]) -> list[SliceResult]:
@@ -210,6 +287,9 @@ def summarise(items: Iterable[Item]) -> list[SliceResult]:
             sl.other[it.label][it.verdict or "no usable pose"] += 1
             if it.problem and it.problem.startswith("framing unusable") and it.problem not in sl.notes:
                 sl.notes.append(it.problem)
+            continue
+        if it.calibration:
+            sl.calibration += 1
             continue
         if it.verdict is None:
             sl.no_pose += 1
@@ -228,7 +308,17 @@ def summarise(items: Iterable[Item]) -> list[SliceResult]:
 def overall(slices: Sequence[SliceResult]) -> SliceResult:
     total = SliceResult("all", "", "")
     for s in slices:
-        for name in ("n", "correct", "slumped", "slumped_hit", "upright", "false_alarms", "no_pose"):
+        names = (
+            "n",
+            "correct",
+            "slumped",
+            "slumped_hit",
+            "upright",
+            "false_alarms",
+            "no_pose",
+            "calibration",
+        )
+        for name in names:
             setattr(total, name, getattr(total, name) + getattr(s, name))
         for label, counts in s.other.items():
             total.other[label].update(counts)

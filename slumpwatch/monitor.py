@@ -71,8 +71,7 @@ class Monitor:
     on_message: Callable[[str], None] = lambda m: log.warning("%s", m)
 
     def __post_init__(self) -> None:
-        baseline = self.profile.baseline if self.profile else None
-        self.thresholds = Thresholds.for_baseline(baseline, self.sensitivity)
+        self.thresholds = Thresholds.for_sensitivity(self.sensitivity)
         self.machine = SlumpStateMachine(self.thresholds, self.timing)
         self.merger = SpanMerger()
         self.sent: list[SentAlert] = []
@@ -137,9 +136,9 @@ class Monitor:
             return self.rates.away
         if self.machine.pending:
             return self.rates.alert
-        trunk = self.last_score.trunk_deg if self.last_score else None
-        enter = self.thresholds.enter_deg
-        near = trunk is not None and abs(trunk - enter) <= (1 - self.rates.near_fraction) * enter
+        index = self.last_score.index if self.last_score else None
+        enter = self.thresholds.enter
+        near = index is not None and abs(index - enter) <= (1 - self.rates.near_fraction) * enter
         return self.rates.alert if near else self.rates.steady
 
     # ------------------------------------------------------------ internals

@@ -1,48 +1,73 @@
-"""Slump scoring: from one pose sample to trunk and neck flexion relative to upright.
+"""Slump scoring: from one pose sample to a slump index and flexion angles relative to upright.
 
-Pure: no I/O, no clock. Units are degrees; forward is positive, leaning back negative.
+Pure: no I/O, no clock. Angles are degrees, forward positive, leaning back negative.
+
+The verdict comes from the **slump index**, a dimensionless number: 1.0 is the medium-sensitivity
+threshold. Each measure is divided by its own threshold, so units cancel and one rule covers every
+view. The degrees are what the user is shown.
 
 **Side view** (hips in frame): trunk flexion is the hip-to-shoulder line's angle from vertical
-(:mod:`slumpwatch.geometry`), neck flexion the shoulder-to-ear line's. Calibrated, the baseline
-mean is subtracted. Leaning back against the backrest gives a *negative* trunk angle, so it is
-never a slump.
+(:mod:`slumpwatch.geometry`); calibrated, the baseline median is subtracted. The index is that angle
+over ``max(15 degrees, 2.5 x the calibration's robust spread)``; uncalibrated, over ISO 11226's 20
+degrees. Leaning back gives a negative angle, so it is never a slump.
 
-**Front view** (the usual laptop camera; hips hidden) uses image landmarks only (nose, eyes,
-ears, shoulders), so it works on recordings without world coordinates and on mirrored images:
+**Front view** (the laptop camera; hips hidden) uses image landmarks only (nose, eyes, ears,
+shoulders). Every measure is a ratio of lengths along the same image axis (vertical over vertical,
+horizontal over horizontal) or a change of such a ratio, so it does not depend on the camera's
+resolution, its aspect ratio, whether the image size is known, the distance to the camera, or a
+mirror image. Against the calibrated baseline (medians of the upright frames):
 
-* *head drop*: how far the head (ear midpoint, else eyes, else nose) sank in the image since
-  calibration, in baseline shoulder widths ``d``. If the body pivots forward at the hips by
-  ``a`` degrees, a head ``H`` shoulder widths above the hips sinks by ``H (1 - cos a)``, so
-  ``a = acos(1 - d / H)`` with ``H = HEAD_HEIGHT_SW`` (about 1.8 for adults). Sliding down the
-  chair also sinks the head and reads as flexion, which is what it is for the spine.
-* *neck shortening*: the vertical head-to-shoulder distance over shoulder width, ``r``. Rounded
-  shoulders and a forward head shorten it; ``a = acos(r / r0)`` against the baseline ``r0``
-  (uncalibrated: a population default, much less certain).
+* *neck shortening* ``n = 1 - r / r0``: ``r`` is the vertical head-to-shoulder distance over the
+  horizontal shoulder width. A forward head, rounded shoulders and a flexed upper back shorten it;
+  distance to the camera cancels out. Leaning back also shortens it a little, by perspective, while
+  the shoulders recede: so half of any shrinking of the shoulder width ``w = sw / sw0 - 1`` is added
+  (``n + 0.5 min(w, 0)``), which keeps a reclined person from reading as slumped.
+* *head drop* ``d``: how far the head sank in the image, in baseline neck lengths (the vertical
+  head-to-shoulder distance when upright). Sinking down in the chair shows here first.
 
-The front estimate is the mean of the available ones. Its limits: it needs a baseline for the
-head drop; a camera moved after calibration shifts the head position (the monitor checks this
-and asks to recalibrate); a deliberate head tilt reads partly as flexion; leaning back straight
-sinks the head by ``H (1 - cos a)`` too, but does not shorten the neck, so it scores about half.
+Each measure's noise is its robust spread over the calibration frames (1.4826 x the median absolute
+deviation), and its threshold is ``max(effect floor, 2.5 x noise)``, capped at 1.5 x the floor: the
+floors (a 12.5% shorter neck, a drop of 0.35 neck lengths) are the smallest changes that mean a
+slump; a jittery calibration can raise a threshold by half, never multiply it. The index is
+``neck / T_neck + max(drop, 0) / T_drop``: two half-strength signs add up to one slump. The
+constants were picked by leaving one recording out at a time (see the README's "Measured"). With
+several head references (ears, eyes, nose) each measure is the mean over those both the frame and
+the baseline have.
+
+Uncalibrated, the front view can only compare the neck ratio with a population default, which is
+much less certain (its confidence is halved).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
 from .geometry import MIN_CONFIDENCE, Geometry, View, head_points, measure
 from .landmarks import PoseSample
 
-HEAD_HEIGHT_SW = 1.8
+HEAD_HEIGHT_SW = 1.8  # head above the hips, in shoulder widths: for the degrees shown only
 # Population neck ratio (vertical head-to-shoulder distance / shoulder width) for a person sitting
-# upright facing a camera near eye height, per head reference.
+# upright facing a camera near eye height, per head reference, in square pixels.
 DEFAULT_NECK_RATIO = {"ears": 0.58, "eyes": 0.66, "nose": 0.52}
+HEAD_REFS = ("ears", "eyes", "nose")
 
-# Uncalibrated band from ergonomics: ISO 11226 accepts trunk inclination up to 20 degrees for
-# sustained sitting.
+# Side view: degrees of trunk flexion at index 1.0, calibrated and not (ISO 11226: 20 degrees).
+SIDE_DEG = 15.0
 UNCALIBRATED_TRUNK_DEG = 20.0
+SIDE_SPREAD_FACTOR = 2.5
+# Front view, calibrated: effect floors and the noise factor (see the module docstring).
+NECK_FLOOR = 0.125
+DROP_FLOOR = 0.35
+NOISE_FACTOR = 2.5
+NOISE_CAP = 1.5  # noise raises a front threshold by at most half: beyond that the estimate is suspect
+LEAN_BACK_WEIGHT = 0.5
+# Front view, uncalibrated: neck shortening against the population default at index 1.0.
+UNCALIBRATED_NECK = 0.06
+MAD_TO_SIGMA = 1.4826
 
 
 class Sensitivity(str, Enum):
@@ -51,18 +76,20 @@ class Sensitivity(str, Enum):
     HIGH = "high"
 
 
-# Degrees of trunk flexion beyond the calibrated upright that count as slumped, and how many
-# baseline spreads (standard deviations, in degrees) the threshold keeps at least.
-SENSITIVITY_DEG = {Sensitivity.LOW: 20.0, Sensitivity.MEDIUM: 15.0, Sensitivity.HIGH: 10.0}
-SPREAD_FACTOR = 2.5
+# The slump index that enters "slumped" at each sensitivity (side view: 10, 15, 20 degrees).
+SENSITIVITY_INDEX = {Sensitivity.HIGH: 2.0 / 3.0, Sensitivity.MEDIUM: 1.0, Sensitivity.LOW: 4.0 / 3.0}
 HYSTERESIS_FRACTION = 0.7  # leave "slumped" only below 70% of the entry threshold
 
 
 @dataclass(frozen=True)
 class Stat:
+    """Statistics of one signal over the calibration frames: mean and std, median and robust sigma."""
+
     mean: float
     std: float
     n: int
+    median: float
+    mad: float  # 1.4826 x median absolute deviation: the standard deviation if the noise is normal
 
     @staticmethod
     def of(values: Iterable[float]) -> Stat:
@@ -71,22 +98,39 @@ class Stat:
             raise ValueError("no values")
         mean = sum(vals) / len(vals)
         var = sum((v - mean) ** 2 for v in vals) / max(len(vals) - 1, 1)
-        return Stat(mean, math.sqrt(var), len(vals))
+        return Stat(mean, math.sqrt(var), len(vals), statistics.median(vals), robust_sigma(vals))
+
+
+def robust_sigma(values: Sequence[float]) -> float:
+    """1.4826 x the median absolute deviation from the median (0 for fewer than 2 values)."""
+    if len(values) < 2:
+        return 0.0
+    med = statistics.median(values)
+    return MAD_TO_SIGMA * statistics.median(abs(v - med) for v in values)
 
 
 @dataclass(frozen=True)
 class Baseline:
-    """Upright statistics for one person and camera. Keys of ``signals`` are feature names."""
+    """Upright statistics for one person and camera.
+
+    ``signals`` holds per-feature statistics (see :func:`features`); ``noise`` the robust spread of
+    each slump measure over the calibration frames, in that measure's units: ``trunk_deg`` (side),
+    ``neck`` and ``drop`` (front).
+    """
 
     view: View
     signals: Mapping[str, Stat]
     image_size: tuple[int, int] | None = None
-    trunk_spread_deg: float = 0.0
+    noise: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Score:
-    """One sample scored. ``trunk_deg``/``neck_deg`` are relative to upright when calibrated."""
+    """One sample scored. ``index`` >= 1.0 is a slump at medium sensitivity; None if unmeasurable.
+
+    ``trunk_deg``/``neck_deg`` are shown to the user (relative to upright when calibrated);
+    ``measures`` holds the front view's neck shortening, head drop and shoulder-width change.
+    """
 
     view: View
     trunk_deg: float | None
@@ -95,45 +139,60 @@ class Score:
     calibrated: bool
     evidence: tuple[str, ...] = field(default_factory=tuple)
     uncertain: tuple[str, ...] = field(default_factory=tuple)
+    index: float | None = None
+    measures: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    """Degrees of trunk flexion that enter and leave the slumped verdict."""
+    """Slump index that enters (``enter``) and leaves (``exit``) the slumped verdict."""
 
-    enter_deg: float
-    exit_deg: float
+    enter: float
+    exit: float
 
     @staticmethod
-    def for_baseline(baseline: Baseline | None, sensitivity: Sensitivity = Sensitivity.MEDIUM) -> Thresholds:
-        if baseline is None:
-            enter = UNCALIBRATED_TRUNK_DEG
-        else:
-            enter = max(SENSITIVITY_DEG[sensitivity], SPREAD_FACTOR * baseline.trunk_spread_deg)
+    def for_sensitivity(sensitivity: Sensitivity = Sensitivity.MEDIUM) -> Thresholds:
+        enter = SENSITIVITY_INDEX[sensitivity]
         return Thresholds(enter, enter * HYSTERESIS_FRACTION)
 
 
 def features(sample: PoseSample, min_conf: float = MIN_CONFIDENCE) -> dict[str, float]:
     """Every signal a baseline can hold, from one sample (missing ones left out)."""
-    return _features(sample, measure(sample, min_conf), min_conf)
+    geo = measure(sample, min_conf)
+    return _features(sample, geo, min_conf, geo.view)
 
 
-def _features(sample: PoseSample, geo: Geometry, min_conf: float) -> dict[str, float]:
+def _features(sample: PoseSample, geo: Geometry, min_conf: float, view: View) -> dict[str, float]:
+    """The signals of ``view`` (side: angles; otherwise the front's head and shoulder positions)."""
     out: dict[str, float] = {}
-    if geo.view is View.SIDE:
+    if view is View.SIDE:
         if geo.trunk_deg is not None and geo.trunk_source == "image":
             out["trunk_deg"] = geo.trunk_deg
         if geo.neck_deg is not None:
             out["neck_deg"] = geo.neck_deg
         return out
-    if geo.shoulder_width is None or geo.shoulder_y is None or geo.shoulder_width <= 0:
+    width = _shoulder_span(sample, min_conf)
+    if width is None or geo.shoulder_y is None:
         return out
-    out["shoulder_width"] = geo.shoulder_width
+    out["shoulder_width"] = width
     out["shoulder_y"] = geo.shoulder_y
     for name, (_, y) in head_points(sample, min_conf):
         out[f"head_y@{name}"] = y
-        out[f"neck_ratio@{name}"] = (geo.shoulder_y - y) / geo.shoulder_width
+        out[f"neck_ratio@{name}"] = (geo.shoulder_y - y) / width
     return out
+
+
+def _shoulder_span(sample: PoseSample, min_conf: float) -> float | None:
+    """Horizontal distance between the shoulders (pixels, or normalised units without a size).
+
+    Horizontal, not Euclidean, so that every front measure is a ratio along one image axis and
+    does not change when the image is stretched (another aspect ratio, or no known size).
+    """
+    ls, rs = sample.get("left_shoulder", min_conf), sample.get("right_shoulder", min_conf)
+    if ls is None or rs is None:
+        return None
+    span = abs(sample.pixel(ls)[0] - sample.pixel(rs)[0])
+    return span if span > 1e-9 else None
 
 
 def _signed_acos(ratio: float) -> float:
@@ -144,23 +203,35 @@ def _signed_acos(ratio: float) -> float:
 
 
 def drop_to_deg(drop_sw: float) -> float:
-    """Head drop in shoulder widths -> forward pivot in degrees (negative for a rise)."""
+    """Head drop in shoulder widths -> forward pivot in degrees (negative for a rise). Display only."""
     frac = min(abs(drop_sw) / HEAD_HEIGHT_SW, 1.0)
     deg = math.degrees(math.acos(1.0 - frac))
     return deg if drop_sw >= 0 else -deg
 
 
 def score(sample: PoseSample, baseline: Baseline | None = None, min_conf: float = MIN_CONFIDENCE) -> Score:
-    """Scores one sample against ``baseline`` (None: absolute, uncalibrated)."""
+    """Scores one sample against ``baseline`` (None: absolute, uncalibrated).
+
+    Calibrated, the frame is read in the baseline's view: the profile was made for this camera, and
+    a frame that looks different (a turned head, or shoulders that seem narrow in a stretched
+    image) is still the same set-up. Uncalibrated, the frame's own view decides.
+    """
     geo = measure(sample, min_conf)
-    feats = _features(sample, geo, min_conf)
-    view = geo.view
-    if baseline is not None and view is View.UNKNOWN:
-        view = baseline.view
+    view = baseline.view if baseline is not None else geo.view
+    if view is View.UNKNOWN and geo.trunk_source == "image":
+        view = View.SIDE
+    feats = _features(sample, geo, min_conf, view)
     conf = _confidence(sample)
-    if view is View.SIDE or (view is View.UNKNOWN and "trunk_deg" in feats):
+    if view is View.SIDE:
         return _score_side(feats, baseline, conf, geo.uncertain)
     return _score_front(feats, baseline, conf, geo.uncertain)
+
+
+def side_scale(baseline: Baseline | None) -> float:
+    """Degrees of side-view trunk flexion at slump index 1.0."""
+    if baseline is None or baseline.view is not View.SIDE:
+        return UNCALIBRATED_TRUNK_DEG
+    return max(SIDE_DEG, SIDE_SPREAD_FACTOR * baseline.noise.get("trunk_deg", 0.0))
 
 
 def _score_side(
@@ -173,11 +244,12 @@ def _score_side(
     if trunk is not None:
         evidence.append("hip-shoulder line (side)")
         if sig and "trunk_deg" in sig:
-            trunk -= sig["trunk_deg"].mean
+            trunk -= sig["trunk_deg"].median
     if neck is not None:
         evidence.append("shoulder-ear line (side)")
         if sig and "neck_deg" in sig:
-            neck -= sig["neck_deg"].mean
+            neck -= sig["neck_deg"].median
+    index = None if trunk is None else trunk / side_scale(baseline if sig else None)
     return Score(
         View.SIDE,
         trunk,
@@ -186,38 +258,101 @@ def _score_side(
         sig is not None,
         tuple(evidence),
         uncertain,
+        index,
     )
+
+
+def front_measures(feats: Mapping[str, float], signals: Mapping[str, Stat]) -> dict[str, float] | None:
+    """Neck shortening, head drop and shoulder-width change of one frame against a front baseline.
+
+    None when the frame and the baseline share no head reference.
+    """
+    refs = [r for r in HEAD_REFS if f"head_y@{r}" in feats and f"neck_ratio@{r}" in signals]
+    if not refs or "shoulder_width" not in feats or "shoulder_width" not in signals:
+        return None
+    necks, drops = [], []
+    for r in refs:
+        r0 = signals[f"neck_ratio@{r}"].median
+        sw0 = signals["shoulder_width"].median
+        length0 = r0 * sw0  # upright vertical head-to-shoulder distance
+        if r0 <= 0 or length0 <= 0:
+            continue
+        necks.append(1.0 - feats[f"neck_ratio@{r}"] / r0)
+        drops.append((feats[f"head_y@{r}"] - signals[f"head_y@{r}"].median) / length0)
+    if not necks:
+        return None
+    width = feats["shoulder_width"] / signals["shoulder_width"].median - 1.0
+    neck = sum(necks) / len(necks)
+    return {
+        "neck": neck + LEAN_BACK_WEIGHT * min(width, 0.0),
+        "drop": sum(drops) / len(drops),
+        "width": width,
+        "neck_raw": neck,
+        "refs": float(len(necks)),
+    }
+
+
+def front_index(m: Mapping[str, float], noise: Mapping[str, float]) -> float:
+    """The slump index of front measures, with thresholds raised by the calibration's noise."""
+    t_neck = front_threshold(NECK_FLOOR, noise.get("neck", 0.0))
+    t_drop = front_threshold(DROP_FLOOR, noise.get("drop", 0.0))
+    return m["neck"] / t_neck + max(m["drop"], 0.0) / t_drop
+
+
+def front_threshold(floor: float, noise: float) -> float:
+    """``floor`` raised to 2.5 noise sigmas, but never past 1.5 x the floor.
+
+    The noise comes from a few seconds of calibration frames, itself an estimate: a jittery
+    calibration (landmark noise, a fidget) must not multiply the threshold and silence the monitor.
+    """
+    return floor * min(max(NOISE_FACTOR * noise / floor, 1.0), NOISE_CAP)
 
 
 def _score_front(
     feats: Mapping[str, float], baseline: Baseline | None, conf: float, uncertain: tuple[str, ...]
 ) -> Score:
     sig = baseline.signals if baseline is not None and baseline.view is View.FRONT else None
-    ref = next(
-        (
-            r
-            for r in ("ears", "eyes", "nose")
-            if f"neck_ratio@{r}" in feats and (not sig or f"neck_ratio@{r}" in sig)
-        ),
-        None,
-    )
-    if ref is None:
-        return Score(View.FRONT, None, None, 0.0, sig is not None, (), uncertain)
-    ratio = feats[f"neck_ratio@{ref}"]
-    evidence = [f"neck ratio ({ref})"]
     if sig:
-        r0 = sig[f"neck_ratio@{ref}"].mean
-        sw0 = sig["shoulder_width"].mean
-        drop = (feats[f"head_y@{ref}"] - sig[f"head_y@{ref}"].mean) / sw0
-        drop_deg = drop_to_deg(drop)
-        neck = _signed_acos(ratio / r0) if r0 > 0 else 0.0
-        trunk = (drop_deg + neck) / 2.0
-        evidence.insert(0, f"head drop ({ref})")
-        return Score(View.FRONT, trunk, neck, conf, True, tuple(evidence), uncertain)
-    neck = _signed_acos(ratio / DEFAULT_NECK_RATIO[ref])
-    # Without a baseline only the neck shortening is measurable; it stands in for the trunk, with
-    # the lower confidence that a population default deserves.
-    return Score(View.FRONT, neck, neck, conf * 0.5, False, tuple(evidence), uncertain)
+        assert baseline is not None
+        m = front_measures(feats, sig)
+        if m is None:
+            return Score(View.FRONT, None, None, 0.0, True, (), (*uncertain, "head"))
+        ref = next(r for r in HEAD_REFS if f"head_y@{r}" in feats and f"neck_ratio@{r}" in sig)
+        # Degrees shown to the user: the neck's shortening as a forward tilt, and the head's drop
+        # as a pivot at the hips; the verdict uses the index, not these.
+        neck_deg = _signed_acos(1.0 - m["neck_raw"])
+        drop_sw = m["drop"] * sig[f"neck_ratio@{ref}"].median  # neck lengths -> shoulder widths
+        trunk_deg = (drop_to_deg(drop_sw) + neck_deg) / 2.0
+        return Score(
+            View.FRONT,
+            trunk_deg,
+            neck_deg,
+            conf,
+            True,
+            ("neck shortening", "head drop"),
+            uncertain,
+            front_index(m, baseline.noise),
+            m,
+        )
+    seen = next((r for r in HEAD_REFS if f"neck_ratio@{r}" in feats), None)
+    if seen is None:
+        return Score(View.FRONT, None, None, 0.0, False, (), uncertain)
+    ref = seen
+    shortening = 1.0 - feats[f"neck_ratio@{ref}"] / DEFAULT_NECK_RATIO[ref]
+    neck = _signed_acos(1.0 - shortening)
+    # Without a baseline only the neck shortening is measurable, against a population default,
+    # with the lower confidence that deserves.
+    return Score(
+        View.FRONT,
+        neck,
+        neck,
+        conf * 0.5,
+        False,
+        (f"neck ratio ({ref}) vs population",),
+        uncertain,
+        shortening / UNCALIBRATED_NECK,
+        {"neck": shortening},
+    )
 
 
 def _confidence(sample: PoseSample) -> float:
@@ -239,32 +374,40 @@ def build_baseline(samples: Iterable[PoseSample], min_conf: float = MIN_CONFIDEN
     """Upright statistics from samples of a person sitting upright. Raises ValueError if unusable."""
     samples = list(samples)
     geos = [measure(s, min_conf) for s in samples]
-    rows = [_features(s, g, min_conf) for s, g in zip(samples, geos, strict=True)]
-    views = [g.view for g in geos]
-    known = [v for v in views if v is not View.UNKNOWN]
+    known = [g.view for g in geos if g.view is not View.UNKNOWN]
     if not known:
         raise ValueError("no usable pose in the calibration frames")
     view = max(set(known), key=known.count)
-    rows = [r for r, v in zip(rows, views, strict=True) if v is view]
+    # Every frame that has the view's signals counts, whatever its own view looked like.
+    needed = "trunk_deg" if view is View.SIDE else "shoulder_width"
+    rows = [r for s, g in zip(samples, geos, strict=True) if needed in (r := _features(s, g, min_conf, view))]
     keys = set.intersection(*(set(r) for r in rows)) if rows else set()
     if not keys:
         raise ValueError("the calibration frames share no measurable signal")
+    if view is View.FRONT and not any(f"neck_ratio@{r}" in keys for r in HEAD_REFS):
+        raise ValueError("no head point (ears, eyes or nose) seen in every calibration frame")
     signals = {k: Stat.of(r[k] for r in rows) for k in sorted(keys)}
     sizes = {s.image_size for s in samples if s.image_size}
-    provisional = Baseline(view, signals, next(iter(sizes)) if len(sizes) == 1 else None)
-    # The spread of the calibration frames themselves, scored against the baseline, in degrees.
-    trunks = [score(s, provisional, min_conf).trunk_deg for s in samples]
-    vals = [t for t in trunks if t is not None]
-    spread = math.sqrt(sum(t * t for t in vals) / len(vals)) if vals else 0.0
-    return Baseline(view, signals, provisional.image_size, spread)
+    size = next(iter(sizes)) if len(sizes) == 1 else None
+    return Baseline(view, signals, size, _noise(view, rows, signals))
+
+
+def _noise(view: View, rows: Sequence[Mapping[str, float]], signals: Mapping[str, Stat]) -> dict[str, float]:
+    """Robust spread of each slump measure over the calibration frames themselves."""
+    if view is View.SIDE:
+        return {"trunk_deg": signals["trunk_deg"].mad} if "trunk_deg" in signals else {}
+    ms = [m for r in rows if (m := front_measures(r, signals)) is not None]
+    if not ms:
+        return {}
+    return {"neck": robust_sigma([m["neck"] for m in ms]), "drop": robust_sigma([m["drop"] for m in ms])}
 
 
 def is_slumped(s: Score, thresholds: Thresholds, currently_slumped: bool = False) -> bool | None:
-    """Frame verdict with angle hysteresis; None when the trunk could not be measured."""
-    if s.trunk_deg is None:
+    """Frame verdict with hysteresis; None when the posture could not be measured."""
+    if s.index is None:
         return None
-    limit = thresholds.exit_deg if currently_slumped else thresholds.enter_deg
-    return s.trunk_deg >= limit
+    limit = thresholds.exit if currently_slumped else thresholds.enter
+    return s.index >= limit
 
 
 __all__ = [
@@ -276,6 +419,9 @@ __all__ = [
     "build_baseline",
     "drop_to_deg",
     "features",
+    "front_index",
+    "front_measures",
     "is_slumped",
+    "robust_sigma",
     "score",
 ]

@@ -6,9 +6,14 @@ uncertain), and ``paused`` (no frames: camera lost, laptop asleep). All delays a
 
 * **Onset delay**: a slump must last ``onset_s`` before the state becomes ``slumped``; the state's
   start is then back-dated to when the slump began, so spans and messages tell the true length.
-* **Hysteresis**: entering needs ``Thresholds.enter_deg``; leaving needs the angle below
-  ``exit_deg`` for ``recover_s``.
-* **Away**: ``away_s`` without a person; a person must be back for ``return_s`` to leave it.
+* **Hysteresis**: entering needs the slump index at ``Thresholds.enter``; leaving needs it below
+  ``exit`` for ``recover_s``.
+* **Away**: ``away_s`` without a person (back-dated to the first sample without one); a person must
+  be back for ``return_s`` to leave it.
+* **Dropouts**: samples without a person for less than ``away_s`` (a dropped frame, the face lost
+  for a moment) and samples whose posture cannot be measured neither count for nor against a
+  pending change: a slump being timed keeps its start, and so does a recovery. Only an away
+  period (``away_s`` or more) ends an episode.
 * **Gaps**: two samples further apart than ``max_gap_s`` mean the monitor was not looking; the gap
   becomes ``paused`` and is not counted as monitored time.
 """
@@ -48,8 +53,8 @@ class Transition:
 class SlumpStateMachine:
     """Feed ``update(t, score)`` with increasing ``t``; ``score`` None means nobody in frame.
 
-    ``score.trunk_deg`` None (pose too uncertain) holds the current state. ``judge=False`` (the
-    camera does not match the profile) makes a present person ``uncalibrated``.
+    ``score.index`` None (pose too uncertain) holds the current state and any pending change.
+    ``judge=False`` (the camera does not match the profile) makes a present person ``uncalibrated``.
     """
 
     def __init__(self, thresholds: Thresholds, timing: Timing | None = None) -> None:
@@ -60,15 +65,19 @@ class SlumpStateMachine:
         self.last_t: float | None = None
         self._candidate: State | None = None
         self._candidate_since = 0.0
+        self._absent_since: float | None = None  # first sample of the current run without a person
 
     def update(self, t: float, score: Score | None, judge: bool = True) -> list[Transition]:
         out: list[Transition] = []
         if self.last_t is not None and t - self.last_t > self.timing.max_gap_s:
             out += self._set(State.PAUSED, self.last_t)
-            self._candidate = None
+            self._candidate, self._absent_since = None, None
         if self.last_t is not None and t < self.last_t:
             t = self.last_t  # clocks never run backwards here
         self.last_t = t
+        if score is None:
+            return out + self._absent(t)
+        self._absent_since = None
         target = self._target(score, judge)
         if self.state is None or self.state is State.PAUSED:
             # Starting (or resuming) never jumps straight to a slump: the onset delay applies.
@@ -77,7 +86,9 @@ class SlumpStateMachine:
             if target is State.SLUMPED:
                 self._candidate, self._candidate_since = State.SLUMPED, t
             return out
-        if target is None or target is self.state:
+        if target is None:  # present but not measurable: a dropout, not evidence
+            return out
+        if target is self.state:
             self._candidate = None
             return out
         if target is not self._candidate:
@@ -86,19 +97,30 @@ class SlumpStateMachine:
             out += self._set(target, self._candidate_since)
         return out
 
+    def _absent(self, t: float) -> list[Transition]:
+        """Nobody in this sample: away once nobody has been seen for ``away_s``."""
+        if self.state is None or self.state is State.PAUSED:
+            return self._set(State.AWAY, t)
+        if self.state is State.AWAY:
+            self._candidate = None  # a return being timed is cut short
+            return []
+        if self._absent_since is None:
+            self._absent_since = t
+        if t - self._absent_since >= self.timing.away_s:
+            return self._set(State.AWAY, self._absent_since)
+        return []
+
     @property
     def pending(self) -> bool:
         """A change of state is being timed (onset, recovery, away or return delay)."""
-        return self._candidate is not None
+        return self._candidate is not None or self._absent_since is not None
 
     def stop(self, t: float) -> list[Transition]:
         """Monitoring ends (or the camera was lost) at ``t``."""
-        self._candidate = None
+        self._candidate, self._absent_since = None, None
         return self._set(State.PAUSED, t)
 
-    def _target(self, score: Score | None, judge: bool) -> State | None:
-        if score is None:
-            return State.AWAY
+    def _target(self, score: Score, judge: bool) -> State | None:
         if not judge:
             return State.UNCALIBRATED
         slumping = self.state is State.SLUMPED or self._candidate is State.SLUMPED
@@ -110,8 +132,6 @@ class SlumpStateMachine:
     def _delay(self, old: State, new: State) -> float:
         if new is State.SLUMPED:
             return self.timing.onset_s
-        if new is State.AWAY:
-            return self.timing.away_s
         if old is State.AWAY:
             return self.timing.return_s
         if old is State.SLUMPED:
@@ -123,5 +143,5 @@ class SlumpStateMachine:
             return []
         old = self.state
         self.state, self.since = new, at
-        self._candidate = None
+        self._candidate, self._absent_since = None, None
         return [] if old is None else [Transition(at, old, new)]

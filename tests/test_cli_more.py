@@ -48,7 +48,7 @@ def test_calibrate_from_recording_and_profile_roundtrip(
     rec = ROOT / "sample_frames" / "side_desk.jsonl"
     assert main(["calibrate", "--source", str(rec), "--seconds", "20", "--output", str(out)]) == 0
     data = json.loads(out.read_text())
-    assert data["schema"] == 1 and data["view"] == "side" and "trunk_deg" in data["signals"]
+    assert data["schema"] == 2 and data["view"] == "side" and "trunk_deg" in data["signals"]
 
 
 def test_config_layers_and_validation(tmp_path: Path) -> None:

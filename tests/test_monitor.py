@@ -240,3 +240,31 @@ def test_soak_eight_hours_memory_flat() -> None:
     covered = sum(s.end - s.start for s in store.spans(0, 2e12))
     assert covered >= 8 * 3600 * 0.95
     assert rss[-1] - rss[2] < 20_000  # KiB: flat after warm-up
+
+
+@pytest.mark.parametrize("every", [None, 20, 10])
+def test_sample_replay_with_dropped_frames_still_finds_the_slumps(every: int | None) -> None:
+    """Missed frames (``landmarks: null``) shorter than away_s do not restart the onset timer."""
+    from slumpwatch.calibration import load_profile
+    from slumpwatch.recording import read_recording
+
+    profile = load_profile(ROOT / "calibration" / "front_desk.json")
+    sent: list[tuple[str, str]] = []
+    store = Store(":memory:")
+    try:
+        m = Monitor(profile, store, _collecting_notifier(sent))
+        t0 = 1_700_000_000.0
+        m.start(t0)
+        frames = list(read_recording(ROOT / "sample_frames" / "front_desk.jsonl"))
+        for i, fr in enumerate(frames):
+            dropped = every is not None and i % every == every - 1
+            m.process(t0 + fr.t, None if dropped else fr.sample)
+        m.stop(t0 + frames[-1].t + 0.5)
+        slumped = [s for s in store.spans(0, 2e9) if s.state == "slumped"]
+        # The recording holds two slumps (60 s and 45 s): both are found, starting within 5 s of truth.
+        starts = sorted(s.start - t0 for s in slumped)
+        assert len(slumped) == 2, starts
+        assert abs(starts[0] - 40.0) <= 5.0 and abs(starts[1] - 190.0) <= 5.0, starts
+        assert sent, "no warning"
+    finally:
+        store.close()

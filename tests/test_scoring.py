@@ -27,17 +27,17 @@ def test_side_scores_relative_to_baseline_signed() -> None:
 
 def test_reclining_straight_is_not_a_slump() -> None:
     b = build_baseline([side_pose(-5 + d, -1) for d in (-0.3, 0.0, 0.3)])
-    th = Thresholds.for_baseline(b)
+    th = Thresholds.for_sensitivity()
     assert is_slumped(score(side_pose(-30, -1), b), th) is False
     assert is_slumped(score(side_pose(25, -1), b), th) is True
 
 
 def test_uncalibrated_side_uses_absolute_iso_band() -> None:
-    th = Thresholds.for_baseline(None)
-    assert th.enter_deg == 20.0
+    th = Thresholds.for_sensitivity()
     assert is_slumped(score(side_pose(25)), th) is True
-    assert is_slumped(score(side_pose(10)), th) is False
+    assert is_slumped(score(side_pose(19)), th) is False
     assert score(side_pose(10)).calibrated is False
+    assert score(side_pose(20)).index == pytest.approx(1.0, abs=0.01)
 
 
 def test_drop_to_deg_inverts_pivot_model() -> None:
@@ -53,12 +53,35 @@ def test_front_head_drop_and_neck_shortening_score_forward() -> None:
     ups = [front_pose(head_drop=d, neck_ratio=0.6 + d / 4) for d in (-0.01, 0.0, 0.01, 0.005)]
     b = build_baseline(ups)
     assert b.view is View.FRONT
-    th = Thresholds.for_baseline(b)
+    th = Thresholds.for_sensitivity()
     upright = score(front_pose(), b)
     slumped = score(front_pose(head_drop=0.2, neck_ratio=0.5), b)
+    assert upright.index is not None and abs(upright.index) < 0.2
     assert upright.trunk_deg is not None and abs(upright.trunk_deg) < 3
-    assert slumped.trunk_deg is not None and slumped.trunk_deg > th.enter_deg
-    assert "head drop (ears)" in slumped.evidence
+    assert slumped.index is not None and slumped.index > th.enter
+    assert slumped.trunk_deg is not None and slumped.trunk_deg > 10
+    assert slumped.measures["neck"] == pytest.approx(1 - 0.5 / 0.6, abs=0.01)
+    # Sinking down in the chair: the head drops, the neck ratio hardly changes.
+    sunk = score(front_pose(head_drop=0.3, neck_ratio=0.58), b)
+    assert is_slumped(sunk, th) is True
+    # Half of each sign is not a slump; the two halves together are.
+    half_neck = score(front_pose(neck_ratio=0.6 * (1 - 0.6 * 0.125)), b)
+    half_drop = score(front_pose(head_drop=0.6 * 0.35 * 0.6), b)
+    both = score(front_pose(head_drop=0.6 * 0.35 * 0.6, neck_ratio=0.6 * (1 - 0.6 * 0.125)), b)
+    assert not is_slumped(half_neck, th) and not is_slumped(half_drop, th)
+    assert is_slumped(both, th)
+
+
+def test_front_leaning_back_is_not_a_slump() -> None:
+    """Leaning back: the shoulders recede (narrower) and the neck looks a little shorter."""
+    b = build_baseline([front_pose(head_drop=d) for d in (-0.01, 0.0, 0.01)])
+    th = Thresholds.for_sensitivity()
+    reclined = score(front_pose(width_px=300 * 0.8, neck_ratio=0.6 * 0.9), b)
+    assert reclined.measures["neck_raw"] == pytest.approx(0.1, abs=0.005)
+    assert reclined.measures["neck"] == pytest.approx(0.0, abs=0.005)
+    assert is_slumped(reclined, th) is False
+    # The same neck shortening at the same distance is a forward slump.
+    assert is_slumped(score(front_pose(neck_ratio=0.6 * 0.9), b), th) is True
 
 
 def test_front_works_with_only_head_and_shoulders_and_mirrored() -> None:
@@ -80,19 +103,38 @@ def test_front_without_size_uses_normalised_units() -> None:
 
 
 def test_sensitivity_orders_thresholds_and_spread_raises_them() -> None:
-    b = build_baseline([side_pose(0)] * 3)
-    lo, med, hi = (Thresholds.for_baseline(b, s).enter_deg for s in Sensitivity)
+    hi, med, lo = (
+        Thresholds.for_sensitivity(s).enter for s in (Sensitivity.HIGH, Sensitivity.MEDIUM, Sensitivity.LOW)
+    )
     assert lo > med > hi
+    assert Thresholds.for_sensitivity().exit < med
+    quiet = build_baseline([side_pose(0)] * 3)
     noisy = build_baseline([side_pose(d) for d in (-12, 0, 12, -10, 10)])
-    assert Thresholds.for_baseline(noisy).enter_deg > med
-    assert Thresholds.for_baseline(b).exit_deg < med
+    s_quiet, s_noisy = score(side_pose(16), quiet), score(side_pose(16), noisy)
+    assert s_quiet.index is not None and s_noisy.index is not None
+    assert s_noisy.index < s_quiet.index  # a fidgety calibration raises the bar
+
+
+def test_front_noise_raises_threshold_only_beyond_the_floor() -> None:
+    steady = build_baseline([front_pose(head_drop=d) for d in (-0.005, 0.0, 0.005, 0.0, 0.002)])
+    jittery = build_baseline(
+        [front_pose(head_drop=d, neck_ratio=0.6 + d) for d in (-0.1, 0.0, 0.1, -0.08, 0.08)]
+    )
+    probe = front_pose(neck_ratio=0.6 * 0.8)
+    a, b = score(probe, steady), score(probe, jittery)
+    assert a.index is not None and b.index is not None
+    assert b.index < a.index
+    # Noise below the floor changes nothing.
+    calm = build_baseline([front_pose(head_drop=d) for d in (-0.01, 0.0, 0.01, 0.0, 0.005)])
+    assert score(probe, calm).index == pytest.approx(a.index, rel=0.02)
 
 
 def test_hysteresis_keeps_slump_until_exit_threshold() -> None:
-    th = Thresholds(15.0, 10.0)
-    s = score(side_pose(12))
+    th = Thresholds.for_sensitivity()
+    s = score(side_pose(12))  # uncalibrated: 12 of 20 degrees, index 0.6
     assert is_slumped(s, th, currently_slumped=False) is False
-    assert is_slumped(s, th, currently_slumped=True) is True
+    assert is_slumped(score(side_pose(15)), th, currently_slumped=True) is True
+    assert is_slumped(s, th, currently_slumped=True) is False
 
 
 def test_build_baseline_refuses_nothing() -> None:

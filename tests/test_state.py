@@ -4,12 +4,12 @@ from slumpwatch.geometry import View
 from slumpwatch.scoring import Score, Thresholds
 from slumpwatch.state import SlumpStateMachine, State, Timing
 
-TH = Thresholds(15.0, 10.0)
+TH = Thresholds(1.0, 10.0 / 15.0)  # 15 degrees in, 10 out
 TIMING = Timing(onset_s=20, recover_s=5, away_s=5, return_s=2, max_gap_s=60)
 
 
 def s(deg: float | None) -> Score:
-    return Score(View.SIDE, deg, None, 1.0, True)
+    return Score(View.SIDE, deg, None, 1.0, True, index=None if deg is None else deg / 15.0)
 
 
 def run(machine: SlumpStateMachine, seq: list[tuple[float, Score | None]]) -> list[tuple[float, str, str]]:
@@ -95,3 +95,55 @@ def test_starting_slumped_still_waits_for_onset() -> None:
     m.update(0.0, s(40))
     assert m.state is State.UPRIGHT
     assert run(m, [(float(t), s(40)) for t in range(1, 25)]) == [(0.0, "upright", "slumped")]
+
+
+def _episodes(dropout_every: float | None, dropout_len: float = 1.0) -> list[tuple[float, str, str]]:
+    """Upright 40 s, slumped 60 s, upright 40 s, away 30 s, upright 20 s, slumped 45 s, upright 25 s,
+    sampled at 2 per second, with the person missing for ``dropout_len`` s every ``dropout_every`` s."""
+    plan = [(40, 0.0), (60, 30.0), (40, 0.0), (30, None), (20, 0.0), (45, 30.0), (25, 0.0)]
+    m = SlumpStateMachine(TH, TIMING)
+    out, t0 = [], 0.0
+    for length, deg in plan:
+        for k in range(int(length * 2)):
+            t = t0 + k / 2
+            dropped = dropout_every is not None and t % dropout_every < dropout_len
+            out += [
+                (x.at, x.old.value, x.new.value)
+                for x in m.update(t, None if dropped or deg is None else s(deg))
+            ]
+        t0 += length
+    return out
+
+
+def test_dropouts_shorter_than_away_keep_pending_slump_and_recovery() -> None:
+    clean = _episodes(None)
+    onsets = [at for at, _, new in clean if new == "slumped"]
+    assert onsets == [40.0, 190.0]
+    assert ("upright", "away") in {(o, n) for _, o, n in clean}
+    for every in (5.0, 10.0, 20.0):
+        got = _episodes(every)
+        got_onsets = [at for at, _, new in got if new == "slumped"]
+        assert len(got_onsets) == len(onsets), (every, got)
+        assert all(abs(a - b) <= 5.0 for a, b in zip(got_onsets, onsets, strict=True)), (every, got)
+        ends = [at for at, old, _ in got if old == "slumped"]
+        clean_ends = [at for at, old, _ in clean if old == "slumped"]
+        assert all(abs(a - b) <= 5.0 for a, b in zip(ends, clean_ends, strict=True)), (every, got)
+
+
+def test_dropout_of_nearly_away_s_does_not_reset_onset() -> None:
+    m = SlumpStateMachine(TH, TIMING)
+    run(m, [(float(t), s(0)) for t in range(5)])
+    seq = [(float(t), s(30)) for t in range(5, 12)] + [(12.0 + k / 2, None) for k in range(8)]
+    seq += [(float(t), s(30)) for t in range(16, 30)]
+    assert run(m, seq) == [(5.0, "upright", "slumped")]
+
+
+def test_away_period_still_ends_an_episode() -> None:
+    m = SlumpStateMachine(TH, TIMING)
+    run(m, [(float(t), s(30)) for t in range(0, 30)])
+    assert m.state is State.SLUMPED
+    out = run(m, [(float(t), None) for t in range(30, 40)])
+    assert out == [(30.0, "slumped", "away")]
+    # Back slumped: a fresh onset delay from the return, not the old episode.
+    assert run(m, [(float(t), s(30)) for t in range(40, 55)]) == []
+    assert run(m, [(float(t), s(30)) for t in range(55, 65)]) == [(40.0, "away", "slumped")]
