@@ -377,10 +377,21 @@ def build_baseline(samples: Iterable[PoseSample], min_conf: float = MIN_CONFIDEN
     known = [g.view for g in geos if g.view is not View.UNKNOWN]
     if not known:
         raise ValueError("no usable pose in the calibration frames")
+    # The most common view whose signals at least half of the frames have (an oblique camera can
+    # look "side" without showing the hips); every frame with them counts, whatever its own view.
+    rows: list[dict[str, float]] = []
     view = max(set(known), key=known.count)
-    # Every frame that has the view's signals counts, whatever its own view looked like.
-    needed = "trunk_deg" if view is View.SIDE else "shoulder_width"
-    rows = [r for s, g in zip(samples, geos, strict=True) if needed in (r := _features(s, g, min_conf, view))]
+    candidates = sorted(set(known), key=known.count, reverse=True)
+    for candidate in [*candidates, *([View.FRONT] if View.FRONT not in candidates else [])]:
+        needed = "trunk_deg" if candidate is View.SIDE else "shoulder_width"
+        found = [
+            r
+            for s, g in zip(samples, geos, strict=True)
+            if needed in (r := _features(s, g, min_conf, candidate))
+        ]
+        if len(found) * 2 >= len(samples):
+            view, rows = candidate, found
+            break
     keys = set.intersection(*(set(r) for r in rows)) if rows else set()
     if not keys:
         raise ValueError("the calibration frames share no measurable signal")
