@@ -380,8 +380,8 @@ def build_baseline(samples: Iterable[PoseSample], min_conf: float = MIN_CONFIDEN
     # The most common view whose signals at least half of the frames have (an oblique camera can
     # look "side" without showing the hips); every frame with them counts, whatever its own view.
     rows: list[dict[str, float]] = []
-    view = max(set(known), key=known.count)
-    candidates = sorted(set(known), key=known.count, reverse=True)
+    view: View = max(set(known), key=known.count)
+    candidates: list[View] = sorted(set(known), key=known.count, reverse=True)
     for candidate in [*candidates, *([View.FRONT] if View.FRONT not in candidates else [])]:
         needed = "trunk_deg" if candidate is View.SIDE else "shoulder_width"
         found = [
