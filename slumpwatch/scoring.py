@@ -374,7 +374,7 @@ def build_baseline(samples: Iterable[PoseSample], min_conf: float = MIN_CONFIDEN
     """Upright statistics from samples of a person sitting upright. Raises ValueError if unusable."""
     samples = list(samples)
     geos = [measure(s, min_conf) for s in samples]
-    known = [g.view for g in geos if g.view is not View.UNKNOWN]
+    known: list[View] = [g.view for g in geos if g.view is not View.UNKNOWN]
     if not known:
         raise ValueError("no usable pose in the calibration frames")
     # The most common view whose signals at least half of the frames have (an oblique camera can
