@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import math
 import os
@@ -484,7 +485,8 @@ def _write_output(path: Path, text: str) -> None:
             f.write(text)
         os.replace(tmp, path)
     except OSError as err:
-        raise InputError(f"cannot write {path}: {err.strerror}", "check the folder and free space") from err
+        why = "disk full" if err.errno == errno.ENOSPC else err.strerror
+        raise InputError(f"cannot write {path}: {why}", "check the folder and free space") from err
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

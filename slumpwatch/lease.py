@@ -6,6 +6,7 @@ blocks the next start; the file itself is left in place, since deleting lock fil
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from pathlib import Path
@@ -37,8 +38,11 @@ class MonitorLease:
                 f"another slumpwatch (pid {owner}) is already monitoring into {self.db_path}",
                 "stop it first, or give this one its own log with --db PATH",
             )
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        with contextlib.suppress(
+            OSError
+        ):  # the pid only informs the next one; a full disk is no reason to stop
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
         self._fd = fd
 
     def release(self) -> None:

@@ -8,6 +8,7 @@ decoded.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -35,6 +36,9 @@ class FrameSource(Protocol):
 
 
 def _cv2() -> Any:
+    # FFmpeg's own decoder messages (dozens per damaged frame) would bury slumpwatch's one line;
+    # skipped frames are counted and reported instead. Read when the first video is opened.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     import cv2
 
     return cv2

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -285,9 +286,21 @@ def _store_error(path: str, err: sqlite3.Error) -> StoreError:
             f"the posture log {path} is corrupt ({text})",
             "move it aside and slumpwatch starts a new one; it was not modified",
         )
+    if "disk I/O" in text and _disk_nearly_full(path):
+        return StoreBusyError(f"disk full: cannot write the posture log {path}", "free some disk space")
     if "disk I/O" in text:
         return StoreBusyError(f"posture log error in {path}: {text}", "check the disk and free space")
     return StoreError(f"posture log error in {path}: {text}", "check the file and its folder permissions")
+
+
+def _disk_nearly_full(path: str) -> bool:
+    """SQLite reports some writes on a full disk as an I/O error; free space tells them apart."""
+    if path == ":memory:":
+        return False
+    try:
+        return shutil.disk_usage(Path(path).parent).free < 64 * 1024
+    except OSError:
+        return False
 
 
 class SpanMerger:
