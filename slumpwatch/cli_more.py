@@ -389,6 +389,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
     with _monitor_store(_log_path(cfg, args, own_log=False)) as store:
         monitor = _monitor(cfg, profile, store, _notifier(cfg), args.quiet, str(path))
         replay_into(monitor, path, time.time(), args.speed, lambda: stopper.stop, stopper.sleep)
+    if monitor.processed == 0 and not stopper.stop:
+        raise InputError(
+            f"no usable frames in {path}{_dropped(monitor.dropped)}", "give a landmark recording"
+        )
     if not args.quiet:
         _out()
     why = " (stopped by a signal)" if stopper.stop else ""

@@ -88,6 +88,7 @@ class Monitor:
         self.reference: tuple[float, float] | None = None
         self.log = None if self.store is None else BufferedLog(self.store, lambda m: self.on_message(m))
         self.dropped: Counter[str] = Counter()  # samples refused at the input boundary, by reason
+        self.processed = 0  # samples accepted
         self._last_t = -math.inf
         self._checkpoint_t = -math.inf
 
@@ -140,6 +141,7 @@ class Monitor:
             self.dropped[why] += 1
             return Status(self.machine.state, self.machine.since, None, self.profile is not None, why)
         self._last_t = t
+        self.processed += 1
         s = None
         if sample is not None:
             if not self._checked:

@@ -107,12 +107,12 @@ class Store:
         except sqlite3.Error as err:
             raise _store_error(self.path, err) from err
         try:
-            self._setup(check)
+            self._setup(check, create)
         except BaseException:
             self.db.close()
             raise
 
-    def _setup(self, check: bool) -> None:
+    def _setup(self, check: bool, create: bool) -> None:
         try:
             if check and self.path != ":memory:":
                 rows = self.db.execute("PRAGMA quick_check").fetchall()
@@ -120,7 +120,12 @@ class Store:
                     raise sqlite3.DatabaseError(f"database disk image is malformed: {rows[0][0]}")
             self.db.execute("PRAGMA foreign_keys = ON")
             version = self._version()
-            if self.path != ":memory:":
+            if not create and version == 0:
+                raise StoreError(
+                    f"{self.path} is not a slumpwatch posture log (it has no tables)",
+                    "give the posture log with --db; the file was left untouched",
+                )
+            if self.path != ":memory:" and create:
                 self._wal()
             self._migrate(version)
         except sqlite3.DatabaseError as err:
