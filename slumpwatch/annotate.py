@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -50,3 +51,22 @@ def _text(img: np.ndarray, lines: list[str], scale: float, cv2: Any) -> None:
                 cv2.LINE_AA,
             )
         y += int(22 * scale)
+
+
+def save_new(folder: Path, stem: str, image: np.ndarray) -> Path:
+    """Writes ``image`` as ``STEM.annotated.jpg`` in ``folder`` without ever replacing a file:
+    an existing name (an input photo, an earlier run) gets ``-2``, ``-3``... instead."""
+    import cv2
+
+    ok, data = cv2.imencode(".jpg", image)
+    if not ok:
+        raise OSError(f"cannot encode an annotated copy of {stem}")
+    for n in range(1, 10_000):
+        path = folder / f"{stem}.annotated{'' if n == 1 else f'-{n}'}.jpg"
+        try:
+            with path.open("xb") as f:  # exclusive: fails if the file exists
+                f.write(data.tobytes())
+            return path
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"too many annotated copies of {stem} in {folder}")

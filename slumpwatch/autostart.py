@@ -6,6 +6,7 @@ import os
 import shlex
 import sys
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 
 def _command() -> list[str]:
@@ -26,28 +27,44 @@ def target(platform: str = sys.platform) -> Path:
 
 
 def content(platform: str = sys.platform) -> str:
+    """The entry's text; a ``SLUMPWATCH_HOME`` in effect is passed on, so login monitoring uses it too."""
     cmd = _command()
+    home = os.environ.get("SLUMPWATCH_HOME")
     if platform.startswith("linux"):
+        env = f"Environment={_systemd_quote('SLUMPWATCH_HOME=' + home)}\n" if home else ""
         return (
             "[Unit]\nDescription=slumpwatch posture monitor\nAfter=graphical-session.target\n\n"
-            f"[Service]\nExecStart={shlex.join(cmd)}\nRestart=on-failure\nRestartSec=30\n\n"
+            f"[Service]\n{env}ExecStart={shlex.join(cmd)}\nRestart=on-failure\nRestartSec=30\n\n"
             "[Install]\nWantedBy=default.target\n"
         )
     if platform == "darwin":
-        args = "".join(f"<string>{a}</string>" for a in cmd)
+        args = "".join(f"<string>{escape(a)}</string>" for a in cmd)
+        env = (
+            "<key>EnvironmentVariables</key><dict><key>SLUMPWATCH_HOME</key>"
+            f"<string>{escape(home)}</string></dict>"
+            if home
+            else ""
+        )
         return (
             '<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><dict>'
             "<key>Label</key><string>org.slumpwatch.monitor</string>"
-            f"<key>ProgramArguments</key><array>{args}</array>"
+            f"<key>ProgramArguments</key><array>{args}</array>{env}"
             "<key>RunAtLoad</key><true/><key>KeepAlive</key><true/></dict></plist>\n"
         )
-    return "@echo off\r\n" + " ".join(f'"{a}"' for a in cmd) + "\r\n"
+    env = f'set "SLUMPWATCH_HOME={home}"\r\n' if home else ""
+    return "@echo off\r\n" + env + " ".join(f'"{a}"' for a in cmd) + "\r\n"
+
+
+def _systemd_quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%") + '"'
 
 
 def install(platform: str = sys.platform) -> Path:
     path = target(platform)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content(platform), encoding="utf-8")
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(content(platform), encoding="utf-8")
+    os.replace(tmp, path)
     return path
 
 

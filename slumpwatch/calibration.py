@@ -125,10 +125,20 @@ def _check_signals(view: View, signals: dict[str, Stat]) -> None:
 
 
 def save_profile(profile: Profile, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(profile.to_json(), indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    """Writes the profile atomically; a previous one is kept as ``NAME.json.bak``."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(profile.to_json(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+        if path.is_file():
+            backup = path.with_name(path.name + ".bak")
+            backup.write_bytes(path.read_bytes())
+        os.replace(tmp, path)
+    except (OSError, ValueError) as err:
+        why = getattr(err, "strerror", None) or str(err)
+        raise ProfileError(
+            f"cannot save the profile {path}: {why}", "check the folder; nothing was replaced"
+        ) from err
 
 
 def load_profile(path: Path) -> Profile:

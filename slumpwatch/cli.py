@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
+import math
 import sys
 import time
 from collections.abc import Sequence
@@ -24,7 +26,7 @@ def _out(text: str = "") -> None:
 
 # ---------------------------------------------------------------- analyze
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from .annotate import draw
+    from .annotate import draw, save_new
     from .geometry import measure
     from .pipeline import detect
     from .pose import MediaPipePoseEstimator
@@ -53,7 +55,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         }
         analysed += 1
         if args.json:
-            _out(json.dumps(row))
+            _out(json.dumps(row, allow_nan=False))
         else:
             if sample is None:
                 _out(f"{name:40s} t={t:6.2f}  no person ({problem})")
@@ -65,10 +67,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                     f"neck={_deg(geo.neck_deg)}  [{quality}]"
                 )
         if args.annotate:
-            import cv2
-
             stem = Path(name).stem + (f"_{t:07.2f}" if t else "")
-            cv2.imwrite(str(Path(args.annotate) / f"{stem}.jpg"), draw(frame, sample, geo))
+            save_new(Path(args.annotate), stem, draw(frame, sample, geo))
 
     def bad_image(path: Path, why: str) -> None:
         _err(f"{path}: {why}, skipped")
@@ -102,7 +102,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def _r(v: float | None) -> float | None:
-    return None if v is None else round(v, 2)
+    return None if v is None or not math.isfinite(v) else round(v, 2)
 
 
 def _deg(v: float | None) -> str:
@@ -314,6 +314,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as err:
+        _err(_os_error(err))
+        return 74
+    except UnicodeDecodeError as err:
+        _err(
+            f"a file that should be text is not UTF-8 ({err.reason} at byte {err.start}); re-save it as UTF-8"
+        )
+        return 65
+    except Exception as err:  # the last resort: one line, the details only with -v
+        log.debug("internal error", exc_info=True)
+        _err(f"internal error: {type(err).__name__}: {err} (run with -v for details and report it)")
+        return 70
+
+
+def _os_error(err: OSError) -> str:
+    where = f" {err.filename}" if err.filename else ""
+    if err.errno == errno.ENOSPC:
+        return f"disk full: cannot write{where} (free some disk space)"
+    if err.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return (
+            f"permission denied:{where} ({err.strerror}; check the path's permissions or set SLUMPWATCH_HOME)"
+        )
+    return f"cannot use{where}: {err.strerror or err} (check the path)"
 
 
 def _err(message: str) -> None:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
+import math
+import os
 import signal
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -39,6 +43,35 @@ def _store(cfg: Any, create: bool = True) -> Any:
     return Store(cfg.db or default_db(), create=create)
 
 
+def _log_path(cfg: Any, args: argparse.Namespace, own_log: bool) -> str:
+    """Where monitoring writes: the user's log for the webcam; replays and files only when asked."""
+    from .paths import default_db
+
+    if getattr(args, "db", None):
+        return str(args.db)
+    if own_log or getattr(args, "log", False):
+        return str(cfg.db or default_db())
+    return ":memory:"
+
+
+@contextmanager
+def _monitor_store(path: str) -> Iterator[Any]:
+    """The log opened for monitoring: checked, held by this process alone, crashes tidied up."""
+    from .lease import MonitorLease
+    from .store import Store
+
+    with Store(path, check=True) as store:
+        if path == ":memory:":
+            yield store
+            return
+        with MonitorLease(path):
+            stale = store.close_stale_sessions()
+            if stale:
+                _err(f"closed {stale} session(s) left open by a crash, at their last checkpoint")
+            store.set_timeout(0.5)  # a busy log queues writes; it must not stall the loop
+            yield store
+
+
 def _profile(cfg: Any, args: argparse.Namespace) -> Any:
     from .calibration import load_profile
     from .paths import profile_path
@@ -48,6 +81,10 @@ def _profile(cfg: Any, args: argparse.Namespace) -> Any:
     path = Path(args.profile_file) if getattr(args, "profile_file", None) else profile_path(cfg.profile)
     try:
         return load_profile(path)
+    except UnicodeDecodeError as err:
+        raise ProfileError(
+            f"profile {path} is not UTF-8 text", "run `slumpwatch calibrate` to replace it"
+        ) from err
     except ProfileError as err:
         if getattr(args, "profile_file", None) or path.exists():
             raise
@@ -114,21 +151,28 @@ def _notifier(cfg: Any, collect: list[str] | None = None) -> Any:
 
 
 class _Stopper:
-    """Turns SIGTERM/SIGINT into a flag so the loop ends cleanly and the current span is written."""
+    """Turns SIGTERM/SIGINT/SIGHUP into a flag so the loop ends cleanly and the current span is written."""
 
     def __init__(self) -> None:
         self.stop = False
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            signal.signal(sig, self._handle)
+        for name in ("SIGTERM", "SIGINT", "SIGHUP"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), self._handle)
 
     def _handle(self, signum: int, frame: Any) -> None:
         self.stop = True
 
+    def sleep(self, seconds: float) -> None:
+        """Sleeps in short slices, so a signal ends the wait within a fraction of a second."""
+        end = time.monotonic() + seconds
+        while not self.stop and (left := end - time.monotonic()) > 0:
+            time.sleep(min(left, 0.1))
+
 
 def _frames_from_source(
     args: argparse.Namespace, cfg: Any, monitor: Any, stopper: _Stopper
-) -> tuple[Iterator[tuple[float, Any]], str]:
-    """(epoch seconds, frame) from --source or the webcam."""
+) -> tuple[Iterator[tuple[float, Any]], str, Any]:
+    """(epoch seconds, frame) from --source or the webcam, its name, and the file source if any."""
     from .monitor import camera_frames
     from .sources import Camera, open_source
 
@@ -141,7 +185,7 @@ def _frames_from_source(
                 yield start + t, f
                 src.fps = monitor.suggested_fps()  # the adaptive rate, as with the webcam
 
-        return paced(), str(args.source)
+        return paced(), str(args.source), src
     interval = args.interval
 
     def open_camera() -> Any:
@@ -150,8 +194,9 @@ def _frames_from_source(
         return cam
 
     if interval:
-        return _duty_cycle(open_camera, monitor, interval, stopper), f"camera {cfg.camera}"
-    return camera_frames(open_camera, monitor, should_stop=lambda: stopper.stop), f"camera {cfg.camera}"
+        return _duty_cycle(open_camera, monitor, interval, stopper), f"camera {cfg.camera}", None
+    frames = camera_frames(open_camera, monitor, sleep=stopper.sleep, should_stop=lambda: stopper.stop)
+    return frames, f"camera {cfg.camera}", None
 
 
 def _duty_cycle(
@@ -173,8 +218,7 @@ def _duty_cycle(
                 cam.close()
         except CameraError as err:
             monitor.pause(time.time(), str(err))
-        while not stopper.stop and time.time() - began < interval:
-            time.sleep(0.5)
+        stopper.sleep(interval - (time.time() - began))
 
 
 # ------------------------------------------------------------------ run / record / replay / demo
@@ -190,14 +234,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         args.speed = 0.0
         return cmd_replay(args)
     stopper = _Stopper()
-    with _store(cfg) as store, MediaPipePoseEstimator(args.model, video=True) as est:
+    frames_seen = 0
+    with (
+        _monitor_store(_log_path(cfg, args, own_log=not args.source)) as store,
+        MediaPipePoseEstimator(args.model, video=True) as est,
+    ):
         monitor = _monitor(cfg, profile, store, _notifier(cfg), args.quiet, "")
-        frames, name = _frames_from_source(args, cfg, monitor, stopper)
+        frames, name, src = _frames_from_source(args, cfg, monitor, stopper)
         monitor.camera = name
         started = None
         last = time.time()
         try:
             for t, frame in frames:
+                frames_seen += 1
                 if started is None:
                     started = t
                     monitor.start(t)
@@ -211,65 +260,122 @@ def cmd_run(args: argparse.Namespace) -> int:
                 monitor.stop(last)
     if not args.quiet:
         _out()
-    _out(f"monitoring ended; {len(monitor.sent)} warnings sent")
+    if args.source and frames_seen == 0:
+        raise InputError(f"nothing readable in {args.source}", "give a video file or a folder of images")
+    why = "stopped by a signal" if stopper.stop else getattr(src, "ended", "") or "source ended"
+    skipped = getattr(src, "skipped", 0)
+    extra = f"; {skipped} unreadable frames skipped" if skipped else ""
+    _out(f"monitoring ended ({why}{extra}); {len(monitor.sent)} warnings sent{_dropped(monitor.dropped)}")
     return 0
 
 
+def _dropped(counts: Any) -> str:
+    if not counts:
+        return ""
+    return (
+        f"; {sum(counts.values())} frames dropped ("
+        + ", ".join(f"{n} {why}" for why, n in counts.items())
+        + ")"
+    )
+
+
 def cmd_record(args: argparse.Namespace) -> int:
+    from .landmarks import sample_problem
     from .pipeline import detect
     from .pose import MediaPipePoseEstimator
     from .recording import RecordingWriter
     from .sources import open_source
 
+    out = Path(args.output)
+    if out.is_dir():
+        raise InputError(f"{out} is a folder", "give a .jsonl file name")
+    if out.exists() and not args.force:
+        raise InputError(f"{out} already exists", "choose another name, or pass --force to replace it")
+    if not out.parent.is_dir():
+        raise InputError(f"cannot write {out}: no folder {out.parent}", "create the folder first")
     stopper = _Stopper()
     src = open_source(args.source, args.camera, args.fps)
-    out = Path(args.output)
-    n = 0
-    with out.open("w", encoding="utf-8") as stream, MediaPipePoseEstimator(args.model, video=True) as est:
-        writer = RecordingWriter(
-            stream, model=est.model_name, source=str(args.source or f"camera {args.camera}")
-        )
-        for t, frame in src.frames():
-            if args.seconds and t > args.seconds:
-                break
-            sample, _ = detect(est, frame, t)
-            writer.write(t, sample, args.label)
-            n += 1
-            if stopper.stop:
-                break
-    src.close()
-    _out(f"recorded {n} frames of landmarks (no images) to {out}")
+    n = bad = 0
+    # The recording is written beside the target and renamed over it only when complete.
+    tmp = _temp_beside(out)
+    try:
+        with (
+            os.fdopen(tmp[0], "w", encoding="utf-8") as stream,
+            MediaPipePoseEstimator(args.model, video=True) as est,
+        ):
+            writer = RecordingWriter(
+                stream, model=est.model_name, source=str(args.source or f"camera {args.camera}")
+            )
+            for t, frame in src.frames():
+                if args.seconds and t > args.seconds:
+                    break
+                sample, _ = detect(est, frame, t)
+                if sample is not None and sample_problem(sample):
+                    sample, bad = None, bad + 1
+                writer.write(t, sample, args.label)
+                n += 1
+                if stopper.stop:
+                    break
+        if n == 0:
+            raise InputError(f"no frames from {src.name}; {out} was not written", "check the source")
+        os.replace(tmp[1], out)
+    finally:
+        src.close()
+        if os.path.exists(tmp[1]):
+            os.unlink(tmp[1])
+    dropped = f" ({bad} with non-finite values stored as no person)" if bad else ""
+    _out(f"recorded {n} frames of landmarks (no images) to {out}{dropped}")
     return 0
 
 
+def _temp_beside(path: Path) -> tuple[int, str]:
+    try:
+        return tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        raise InputError(f"cannot write in {path.parent}: {err.strerror}", "check the folder") from err
+
+
 def replay_into(
-    monitor: Any, path: Path, start_epoch: float, speed: float, stop: Callable[[], bool] = lambda: False
+    monitor: Any,
+    path: Path,
+    start_epoch: float,
+    speed: float,
+    stop: Callable[[], bool] = lambda: False,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> float:
-    """Runs a recording through ``monitor``; speed 0 is as fast as possible. Returns the last time."""
+    """Runs a recording through ``monitor``; speed 0 is as fast as possible. Returns the last time.
+
+    Bad frames (non-finite values, time going backwards) are counted in ``monitor.dropped``.
+    ``sleep`` should return early when ``stop`` becomes true (``_Stopper.sleep`` does).
+    """
     from .pipeline import choose_person
     from .recording import read_recording
 
     started = None
     last = start_epoch
     wall0 = time.monotonic()
-    for frame in read_recording(path):
-        t = start_epoch + frame.t
-        if started is None:
-            started = t
-            monitor.start(t)
-        if speed > 0:
-            delay = frame.t / speed - (time.monotonic() - wall0)
-            if delay > 0:
-                time.sleep(delay)
-        sample = None
-        if frame.sample is not None:
-            sample, _ = choose_person([frame.sample], monitor.reference)
-        monitor.process(t, sample)
-        last = t
-        if stop():
-            break
-    if started is not None:
-        monitor.stop(last)
+    try:
+        for frame in read_recording(path, monitor.dropped):
+            t = start_epoch + frame.t
+            if started is None:
+                started = t
+                monitor.start(t)
+            if speed > 0 and math.isfinite(frame.t):
+                delay = frame.t / speed - (time.monotonic() - wall0)
+                if delay > 0:
+                    sleep(delay)
+                if stop():
+                    break
+            sample = None
+            if frame.sample is not None:
+                sample, _ = choose_person([frame.sample], monitor.reference)
+            monitor.process(t, sample)
+            last = max(last, t) if math.isfinite(t) else last
+            if stop():
+                break
+    finally:
+        if started is not None:
+            monitor.stop(last)
     return last
 
 
@@ -277,12 +383,20 @@ def cmd_replay(args: argparse.Namespace) -> int:
     cfg, _ = _config(args)
     profile = _profile(cfg, args)
     stopper = _Stopper()
-    with _store(cfg) as store:
-        monitor = _monitor(cfg, profile, store, _notifier(cfg), args.quiet, str(args.recording))
-        replay_into(monitor, Path(args.recording), time.time(), args.speed, lambda: stopper.stop)
+    path = Path(args.recording)
+    if not path.is_file():
+        raise InputError(f"no recording at {path}", "give a .jsonl landmark recording")
+    with _monitor_store(_log_path(cfg, args, own_log=False)) as store:
+        monitor = _monitor(cfg, profile, store, _notifier(cfg), args.quiet, str(path))
+        replay_into(monitor, path, time.time(), args.speed, lambda: stopper.stop, stopper.sleep)
+    if monitor.processed == 0 and not stopper.stop:
+        raise InputError(
+            f"no usable frames in {path}{_dropped(monitor.dropped)}", "give a landmark recording"
+        )
     if not args.quiet:
         _out()
-    _out(f"replay ended; {len(monitor.sent)} warnings sent")
+    why = " (stopped by a signal)" if stopper.stop else ""
+    _out(f"replay ended{why}; {len(monitor.sent)} warnings sent{_dropped(monitor.dropped)}")
     return 0
 
 
@@ -356,11 +470,35 @@ def cmd_report(args: argparse.Namespace) -> int:
     else:
         text = render_week_text(week) if args.week else render_text(rep)
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        _write_output(Path(args.output), text)
         _out(f"wrote {args.output}")
     else:
         _out(text)
     return 0
+
+
+def _write_output(path: Path, text: str) -> None:
+    """Writes ``--output`` whole or not at all (a temporary file renamed into place)."""
+    if path.is_dir():
+        raise InputError(f"cannot write {path}: it is a folder", "give a file name")
+    if not path.parent.is_dir():
+        raise InputError(f"cannot write {path}: no folder {path.parent}", "create the folder first")
+    fd, tmp = _temp_beside(path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as err:
+        why = "disk full" if err.errno == errno.ENOSPC else err.strerror
+        raise InputError(f"cannot write {path}: {why}", "check the folder and free space") from err
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN or Infinity: such values (from logs written before the input checks) are null."""
+    return value if not isinstance(value, float) or math.isfinite(value) else None
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -374,9 +512,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     kind: type = Span if args.what == "spans" else AlertRecord
     with _store(cfg, create=False) as store:
         records = store.spans(0, 1e12) if kind is Span else store.alerts(0, 1e12)
-    rows = [dataclasses.asdict(r) for r in records]
+    rows = [{k: _finite(v) for k, v in dataclasses.asdict(r).items()} for r in records]
     if args.format == "json":
-        text = json.dumps(rows, indent=2)
+        text = json.dumps(rows, indent=2, allow_nan=False)
     else:
         buf = io.StringIO()
         fields = [f.name for f in dataclasses.fields(kind)]
@@ -385,7 +523,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         w.writerows(rows)
         text = buf.getvalue()
     if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
+        _write_output(Path(args.output), text)
     else:
         sys.stdout.write(text)
     return 0
@@ -398,6 +536,15 @@ def cmd_forget(args: argparse.Namespace) -> int:
     day = _parse_day(args.before)
     t, _ = day_bounds(day, _tz())
     with _store(cfg, create=False) as store:
+        if not args.yes:
+            n = len(store.spans(0, t))
+            question = f"delete {n} spans and their alerts before {day.isoformat()} from {store.path}?"
+            if not (sys.stdin and sys.stdin.isatty()):
+                raise InputError(f"not deleting: {question}", "pass --yes to confirm without a terminal")
+            print(question + " [y/N] ", end="", flush=True)
+            if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+                _out("nothing deleted")
+                return 1
         spans, alerts = store.forget_before(t)
     _out(f"deleted {spans} spans and {alerts} alerts before {day.isoformat()}")
     return 0
@@ -464,6 +611,11 @@ def register(sub: Any, add: Callable[[str, str], argparse.ArgumentParser]) -> No
         p.add_argument("--uncalibrated", action="store_true", help="ignore any profile; absolute limits")
         p.add_argument("--sensitivity", choices=["low", "medium", "high"])
         p.add_argument("--db", help="posture log database (default: in the user data directory)")
+        p.add_argument(
+            "--log",
+            action="store_true",
+            help="replays and --source: write into your posture log (default: not stored)",
+        )
         p.add_argument("--quiet", action="store_true", help="no live status line")
 
     p = add("run", "Monitor posture until stopped (webcam, or --source FILE|DIR).")
@@ -482,6 +634,7 @@ def register(sub: Any, add: Callable[[str, str], argparse.ArgumentParser]) -> No
     p.add_argument("--fps", type=float, default=2.0)
     p.add_argument("--seconds", type=float, default=0.0, help="stop after this long (0: until Ctrl-C)")
     p.add_argument("--label", help="a label stored on every frame (for evaluate)")
+    p.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
     p.set_defaults(func=cmd_record)
 
     p = add("replay", "Run a landmark recording through the monitor.")
@@ -512,6 +665,7 @@ def register(sub: Any, add: Callable[[str, str], argparse.ArgumentParser]) -> No
 
     p = add("forget", "Delete posture data before a date.")
     p.add_argument("--before", required=True, help="YYYY-MM-DD")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument("--db")
     p.set_defaults(func=cmd_forget)
 

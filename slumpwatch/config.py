@@ -109,8 +109,14 @@ def load(path: Path, overrides: dict[str, Any] | None = None) -> tuple[Config, d
     if path.exists():
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        except UnicodeDecodeError as err:
+            raise ConfigError(f"{path} is not UTF-8 text", "re-save it as UTF-8, or delete it") from err
+        except tomllib.TOMLDecodeError as err:
             raise ConfigError(f"{path} is not valid TOML ({err})", "fix or delete the file") from err
+        except OSError as err:
+            raise ConfigError(
+                f"cannot read {path}: {err.strerror}", "it must be a readable file; fix or remove it"
+            ) from err
         values = validate(data, str(path))
         cfg = replace(cfg, **values)
         sources.update(dict.fromkeys(values, str(path)))

@@ -51,3 +51,13 @@ class StoreError(SlumpwatchError):
     """The posture log database is locked, corrupt or from a newer version."""
 
     exit_code = 7
+
+
+class StoreBusyError(StoreError):
+    """The posture log cannot be written just now (locked, disk full); writes may succeed later."""
+
+
+class LeaseError(SlumpwatchError):
+    """Another slumpwatch is already monitoring into the same posture log."""
+
+    exit_code = 8

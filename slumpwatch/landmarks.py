@@ -17,6 +17,7 @@ only the nose, eyes, ears and shoulders.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -154,3 +155,25 @@ class PoseSample:
 def landmarks_from_rows(rows: Iterable[Iterable[float]]) -> dict[str, Landmark]:
     """33 rows of ``(x, y, z, visibility, presence)`` in MediaPipe order, as named landmarks."""
     return {name: Landmark(*map(float, row)) for name, row in zip(LANDMARK_NAMES, rows, strict=False)}
+
+
+# Beyond these a value is a broken estimator or a damaged recording, not a person at a desk.
+MAX_COORDINATE = 100.0  # normalised image units, or metres for world landmarks
+MAX_IMAGE_SIDE = 100_000  # pixels
+
+
+def sample_problem(sample: PoseSample) -> str | None:
+    """Why ``sample`` cannot be trusted (non-finite or absurd values), or None if it can."""
+    if sample.image_size is not None:
+        w, h = sample.image_size
+        if not (0 < w <= MAX_IMAGE_SIDE and 0 < h <= MAX_IMAGE_SIDE):
+            return "absurd image size"
+    for points in (sample.landmarks, sample.world or {}):
+        for p in points.values():
+            if not all(math.isfinite(v) for v in p):
+                return "non-finite landmark values"
+            if max(abs(p.x), abs(p.y), abs(p.z)) > MAX_COORDINATE:
+                return "absurd landmark coordinates"
+            if not (0.0 <= p.visibility <= 1.0 and 0.0 <= p.presence <= 1.0):
+                return "landmark confidence outside 0..1"
+    return None

@@ -8,7 +8,9 @@ adaptive sampling rate, camera loss with back-off, and clean shutdown.
 from __future__ import annotations
 
 import logging
+import math
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -16,16 +18,18 @@ from typing import Any
 
 from .calibration import Profile, camera_mismatch
 from .errors import CameraError
-from .landmarks import PoseSample
+from .landmarks import PoseSample, sample_problem
 from .notify.policy import AlertPolicy
 from .notify.routes import Notifier
 from .scoring import Score, Sensitivity, Thresholds, score
 from .state import SlumpStateMachine, State, Timing, Transition
-from .store import AlertRecord, Span, SpanMerger, Store
+from .store import AlertRecord, BufferedLog, Span, SpanMerger, Store
 
 log = logging.getLogger(__name__)
 
 STARTUP_CHECK_SAMPLES = 5
+# The open span is written at least this often (seconds of sample time): a kill loses no more.
+CHECKPOINT_S = 15.0
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class Monitor:
     camera: str = ""
     on_status: Callable[[Status], None] | None = None
     on_message: Callable[[str], None] = lambda m: log.warning("%s", m)
+    checkpoint_s: float = CHECKPOINT_S
 
     def __post_init__(self) -> None:
         self.thresholds = Thresholds.for_sensitivity(self.sensitivity)
@@ -78,28 +83,49 @@ class Monitor:
         self.judge = True
         self._startup: list[PoseSample] = []
         self._checked = self.profile is None
-        self.session_id: int | None = None
         self.last_score: Score | None = None
         self.reference: tuple[float, float] | None = None
+        self.log = None if self.store is None else BufferedLog(self.store, lambda m: self.on_message(m))
+        self.dropped: Counter[str] = Counter()  # samples refused at the input boundary, by reason
+        self.processed = 0  # samples accepted
+        self._last_t = -math.inf
+        self._checkpoint_t = -math.inf
+
+    @property
+    def session_id(self) -> int | None:
+        return self.log.session_id if self.log else None
 
     # ------------------------------------------------------------ lifecycle
     def start(self, t: float) -> None:
-        if self.store is not None:
+        self._last_t = self._checkpoint_t = t
+        if self.log is not None:
             settings = {
                 "sensitivity": self.sensitivity.value,
                 "thresholds": vars(self.thresholds),
                 "timing": vars(self.timing),
             }
             name = self.profile.name if self.profile else "(uncalibrated)"
-            self.session_id = self.store.start_session(t, name, self.camera, settings)
+            self.log.start_session(t, name, self.camera, settings)
         if self.profile is None:
             self.on_message("no calibration profile: using absolute ergonomic limits (uncalibrated)")
 
     def stop(self, t: float) -> None:
+        """Closes the open span and the session and writes them (waiting a little for a busy log)."""
+        t = max(t, self._last_t) if math.isfinite(self._last_t) else t
         self._apply(self.machine.stop(t))
         self._write(self.merger.close(t))
-        if self.store is not None and self.session_id is not None:
-            self.store.end_session(self.session_id, t)
+        if self.log is not None:
+            self.log.end_session(t)
+            self.log.finish()
+
+    def checkpoint(self, t: float) -> None:
+        """Writes the open span as it stands, so a crash loses at most ``checkpoint_s``."""
+        self._checkpoint_t = t
+        if self.log is not None:
+            span = self.merger.peek(t)
+            if span is not None:
+                self.log.put_span(span)
+            self.log.flush()
 
     def pause(self, t: float, why: str) -> None:
         """No frames (camera lost): the time from ``t`` on is paused, not monitored."""
@@ -109,6 +135,12 @@ class Monitor:
 
     # ------------------------------------------------------------ per sample
     def process(self, t: float, sample: PoseSample | None) -> Status:
+        why = self._refuse(t, sample)
+        if why is not None:
+            self.dropped[why] += 1
+            return Status(self.machine.state, self.machine.since, None, self.profile is not None, why)
+        self._last_t = t
+        self.processed += 1
         s = None
         if sample is not None:
             if not self._checked:
@@ -122,6 +154,8 @@ class Monitor:
         self._write(self.merger.add(t, self.machine.state.value, dev))
         if self.machine.state is State.SLUMPED:
             self._maybe_alert(t, s)
+        if t - self._checkpoint_t >= self.checkpoint_s:
+            self.checkpoint(t)
         status = Status(
             self.machine.state, self.machine.since, s.trunk_deg if s else None, self.profile is not None
         )
@@ -142,6 +176,16 @@ class Monitor:
         return self.rates.alert if near else self.rates.steady
 
     # ------------------------------------------------------------ internals
+    def _refuse(self, t: float, sample: PoseSample | None) -> str | None:
+        """Why this input must not reach the state machine or the log, or None."""
+        if not math.isfinite(t):
+            return "time not finite"
+        if t < self._last_t:
+            return "time going backwards"
+        if sample is not None:
+            return sample_problem(sample)
+        return None
+
     def _startup_check(self, sample: PoseSample) -> None:
         assert self.profile is not None
         self._startup.append(sample)
@@ -154,8 +198,9 @@ class Monitor:
             self.on_message(f"recalibrate? {why}. Run `slumpwatch calibrate --profile {self.profile.name}`")
 
     def _write(self, span: Span | None) -> None:
-        if span is not None and self.store is not None:
-            self.store.add_spans(self.session_id, [span])
+        if span is not None and self.log is not None:
+            self.log.put_span(span)
+            self.log.flush()
 
     def _apply(self, transitions: list[Transition]) -> None:
         for tr in transitions:
@@ -174,8 +219,9 @@ class Monitor:
             return
         route = self.notifier.send(alert.title, alert.body)
         self.sent.append(SentAlert(t, alert.title, alert.body, route, alert.exercise.key))
-        if self.store is not None:
-            self.store.add_alert(self.session_id, AlertRecord(t, alert.kind, alert.exercise.key, route))
+        if self.log is not None:
+            self.log.put_alert(AlertRecord(t, alert.kind, alert.exercise.key, route))
+            self.log.flush()
 
 
 def camera_frames(

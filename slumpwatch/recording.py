@@ -12,18 +12,23 @@ Only ``landmarks`` is required on a frame line. A landmark value may be ``[x, y]
 also be a list of 33 rows in MediaPipe order. Missing ``t`` means 10 frames per second. ``size``
 (width, height in pixels) lets the geometry use square units; without it coordinates are taken as
 they are. Any subset of the 33 names is accepted.
+
+Frames that cannot be trusted (a time that is not finite or goes backwards, non-finite or absurd
+coordinates, a size of zero) are dropped when read and counted by reason, never passed on.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+import math
+from collections import Counter
+from collections.abc import Iterator, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 from .errors import InputError
-from .landmarks import LANDMARK_NAMES, Landmark, PoseSample
+from .landmarks import LANDMARK_NAMES, Landmark, PoseSample, sample_problem
 
 FORMAT = "slumpwatch-landmarks"
 VERSION = 1
@@ -56,7 +61,7 @@ def frame_to_json(t: float, sample: PoseSample | None, label: str | None = None,
     if label is not None:
         record["label"] = label
     record.update({k: v for k, v in info.items() if v})
-    return json.dumps(record, separators=(",", ":"))
+    return json.dumps(record, separators=(",", ":"), allow_nan=False)
 
 
 class RecordingWriter:
@@ -113,30 +118,57 @@ def is_recording(path: Path) -> bool:
     return path.suffix.lower() in (".jsonl", ".ndjson") or path.name.endswith(".jsonl.gz")
 
 
-def read_recording(path: Path) -> Iterator[RecordedFrame]:
-    """Yields the frames of a recording; a malformed line is an :class:`InputError` naming it."""
+def read_recording(path: Path, dropped: MutableMapping[str, int] | None = None) -> Iterator[RecordedFrame]:
+    """Yields the frames of a recording; a malformed line is an :class:`InputError` naming it.
+
+    Untrustworthy frames are skipped and counted in ``dropped`` (reason -> frames).
+    """
+    dropped = Counter() if dropped is None else dropped
     try:
-        stream = path.open(encoding="utf-8")
+        stream = path.open(encoding="utf-8-sig")  # a byte-order mark is harmless
     except OSError as err:
         raise InputError(f"cannot read recording {path}: {err.strerror}", "check the path") from err
     with stream:
-        index = 0
-        for lineno, line in enumerate(stream, 1):
-            if not line.strip():
+        try:
+            yield from _frames(path, stream, dropped)
+        except UnicodeDecodeError as err:
+            raise InputError(
+                f"recording {path} is not UTF-8 text (byte {err.start})", "give a .jsonl landmark recording"
+            ) from err
+
+
+def _frames(path: Path, stream: Iterator[str], dropped: MutableMapping[str, int]) -> Iterator[RecordedFrame]:
+    index = 0
+    last_t = -math.inf
+    for lineno, line in enumerate(stream, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if not isinstance(record, dict):
+                raise ValueError("not a JSON object")
+            if "format" in record and "landmarks" not in record:
+                if record["format"] != FORMAT:
+                    raise ValueError(f"unknown format {record['format']!r}")
                 continue
-            try:
-                record = json.loads(line)
-                if not isinstance(record, dict):
-                    raise ValueError("not a JSON object")
-                if "format" in record and "landmarks" not in record:
-                    if record["format"] != FORMAT:
-                        raise ValueError(f"unknown format {record['format']!r}")
-                    continue
-                frame = parse_frame(record, index)
-            except (ValueError, KeyError, TypeError) as err:
-                raise InputError(
-                    f"{path}:{lineno}: bad recording line ({err})",
-                    "see sample_frames/README.md for the format",
-                ) from err
-            index += 1
-            yield frame
+            frame = parse_frame(record, index)
+        except (ValueError, KeyError, TypeError, OverflowError) as err:
+            raise InputError(
+                f"{path}:{lineno}: bad recording line ({err})",
+                "see sample_frames/README.md for the format",
+            ) from err
+        index += 1
+        why = _frame_problem(frame, last_t)
+        if why is not None:
+            dropped[why] = dropped.get(why, 0) + 1
+            continue
+        last_t = frame.t
+        yield frame
+
+
+def _frame_problem(frame: RecordedFrame, last_t: float) -> str | None:
+    if not math.isfinite(frame.t):
+        return "time not finite"
+    if frame.t < last_t:
+        return "time going backwards"
+    return None if frame.sample is None else sample_problem(frame.sample)

@@ -49,10 +49,12 @@ def reduce_day(day: date, tz: tzinfo, spans: Sequence[Span], alerts: Sequence[Al
     dev_weighted = dev_time = 0.0
     episode = 0.0
     prev_end: float | None = None
+    covered = lo  # time already counted: overlapping sessions (two monitors) never count twice
     for s in sorted(spans, key=lambda x: x.start):
-        a, b = max(s.start, lo), min(s.end, hi)
+        a, b = max(s.start, covered), min(s.end, hi)
         if b <= a:
             continue
+        covered = b
         length = b - a
         rep.spans.append((s.state, a, b))
         if s.state != "paused":

@@ -8,6 +8,7 @@ decoded.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -35,6 +36,9 @@ class FrameSource(Protocol):
 
 
 def _cv2() -> Any:
+    # FFmpeg's own decoder messages (dozens per damaged frame) would bury slumpwatch's one line;
+    # skipped frames are counted and reported instead. Read when the first video is opened.
+    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "-8")
     import cv2
 
     return cv2
@@ -87,14 +91,24 @@ def read_image(path: Path, cv2: Any) -> np.ndarray | str:
     return frame
 
 
+# A damaged stretch longer than this (frames in a row that do not decode) ends the video.
+MAX_BAD_RUN = 250
+
+
 class VideoFile:
-    """A video file at ``fps`` samples per second of video time (None: every frame)."""
+    """A video file at ``fps`` samples per second of video time (None: every frame).
+
+    Frames that fail to decode inside the file are skipped (counted in ``skipped``); ``ended``
+    says why the frames stopped.
+    """
 
     def __init__(self, path: Path, fps: float | None = None) -> None:
         self.path = path
         self.name = str(path)
         self.fps: float | None = fps
         self._cap: Any = None
+        self.skipped = 0
+        self.ended = ""
 
     def frames(self) -> Iterator[tuple[float, np.ndarray]]:
         cv2 = _cv2()
@@ -103,19 +117,32 @@ class VideoFile:
             raise InputError(f"cannot open video {self.path}", "check that it is a readable mp4/avi/gif file")
         native = cap.get(cv2.CAP_PROP_FPS) or 0.0
         native = native if 0 < native < 1000 else 25.0
+        total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
         next_t = 0.0
         index = 0
+        bad_run = 0
         try:
             while True:
                 t = index / native
                 index += 1
-                if t + 1e-9 < next_t:
-                    if not cap.grab():
+                skip = t + 1e-9 < next_t
+                if skip:
+                    ok, frame = cap.grab(), None
+                else:
+                    ok, frame = cap.read()
+                if not ok or (frame is None and not skip):
+                    if index >= total:
+                        self.ended = f"end of video after {index - 1} frames"
+                        break
+                    self.skipped += 1
+                    bad_run += 1
+                    if bad_run >= MAX_BAD_RUN:
+                        self.ended = f"{bad_run} undecodable frames in a row at frame {index}"
                         break
                     continue
-                ok, frame = cap.read()
-                if not ok or frame is None:
-                    break
+                bad_run = 0
+                if frame is None:  # grabbed, not decoded
+                    continue
                 next_t = t + (1.0 / self.fps if self.fps else 0.0)  # fps may change while running
                 yield t, frame
         finally:

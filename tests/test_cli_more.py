@@ -95,7 +95,8 @@ def test_replay_export_forget(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert {s["state"] for s in spans} >= {"upright", "slumped", "away"}
     assert main(["export", "alerts", "--db", db]) == 0
     assert capsys.readouterr().out.startswith("t,kind,exercise,route")
-    assert main(["forget", "--before", "2999-01-01", "--db", db]) == 0
+    assert main(["forget", "--before", "2999-01-01", "--db", db]) == 2  # no terminal to ask
+    assert main(["forget", "--before", "2999-01-01", "--db", db, "--yes"]) == 0
     assert f"deleted {len(spans)} spans" in capsys.readouterr().out
     assert main(["forget", "--before", "someday", "--db", db]) == 2
 

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,12 @@ from slumpwatch.state import Timing
 from slumpwatch.store import Store
 
 from .conftest import ROOT, front_pose
+
+
+@pytest.fixture
+def memory_store() -> Iterator[Store]:
+    with Store(":memory:") as store:
+        yield store
 
 
 def _collecting_notifier(sent: list[tuple[str, str]]) -> Notifier:
@@ -128,9 +135,9 @@ def _monitor(store: Store, sent: list[tuple[str, str]], calibrated: bool = True)
     return Monitor(profile, store, _collecting_notifier(sent), timing=Timing(onset_s=20))
 
 
-def test_camera_lost_then_back_black_frames_two_people_and_gap() -> None:
+def test_camera_lost_then_back_black_frames_two_people_and_gap(memory_store: Store) -> None:
     sent: list[tuple[str, str]] = []
-    store = Store(":memory:")
+    store = memory_store
     mon = _monitor(store, sent)
     clock = [1000.0]
     scripts = [
@@ -211,10 +218,10 @@ def test_sigterm_during_a_span_writes_it(tmp_path: Path) -> None:
     assert max(sp.end for sp in spans) <= session_end + 1e-6
 
 
-def test_camera_mismatch_asks_to_recalibrate() -> None:
+def test_camera_mismatch_asks_to_recalibrate(memory_store: Store) -> None:
     sent: list[tuple[str, str]] = []
     messages: list[str] = []
-    mon = _monitor(Store(":memory:"), sent)
+    mon = _monitor(memory_store, sent)
     mon.on_message = messages.append
     for i in range(60):
         mon.process(1000.0 + i, front_pose(width_px=150, head_drop=0.4, neck_ratio=0.4))
@@ -223,13 +230,13 @@ def test_camera_mismatch_asks_to_recalibrate() -> None:
     assert sent == []
 
 
-def test_soak_eight_hours_memory_flat() -> None:
+def test_soak_eight_hours_memory_flat(memory_store: Store) -> None:
     import resource
 
     from slumpwatch.cli_more import replay_into
 
     sent: list[tuple[str, str]] = []
-    store = Store(":memory:")
+    store = memory_store
     mon = _monitor(store, sent, calibrated=False)
     rec = ROOT / "sample_frames" / "side_desk.jsonl"
     t = 0.0

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import subprocess
 
 NAME = "notify-send"
@@ -19,9 +21,23 @@ def available() -> str | None:
 
 
 def send(title: str, body: str, timeout_s: float) -> None:
-    subprocess.run(
+    """Runs ``notify-send`` in its own process group; on timeout the whole group is ended."""
+    proc = subprocess.Popen(
         ["notify-send", "--app-name=slumpwatch", "--urgency=normal", "--expire-time=15000", title, body],
-        check=True,
-        timeout=timeout_s,
-        capture_output=True,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
     )
+    try:
+        _, err = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise
+    finally:
+        if proc.stderr is not None:
+            proc.stderr.close()
+    if proc.returncode != 0:
+        raise subprocess.CalledProcessError(proc.returncode, "notify-send", stderr=err)
