@@ -85,11 +85,18 @@ def test_annotate_writes_frames(shared_frames: Path, tmp_path: Path) -> None:
     import cv2
 
     assert main(["analyze", str(shared_frames / "side" / "hunchback.jpg"), "--annotate", str(tmp_path)]) == 0
-    out = tmp_path / "hunchback.jpg"
+    out = tmp_path / "hunchback.annotated.jpg"
     img = cv2.imread(str(out))
     orig = cv2.imread(str(shared_frames / "side" / "hunchback.jpg"))
     assert img is not None and img.shape == orig.shape
     assert (img != orig).any()
+    # Annotating into the input's own folder never replaces the photo (or an earlier copy).
+    photo = tmp_path / "hunchback.jpg"
+    photo.write_bytes((shared_frames / "side" / "hunchback.jpg").read_bytes())
+    before = photo.read_bytes(), out.read_bytes()
+    assert main(["analyze", str(photo), "--annotate", str(tmp_path)]) == 0
+    assert (photo.read_bytes(), out.read_bytes()) == before
+    assert (tmp_path / "hunchback.annotated-2.jpg").is_file()
 
 
 def test_gif_says_framing_unusable(shared_frames: Path, capsys: pytest.CaptureFixture[str]) -> None:
