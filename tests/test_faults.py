@@ -150,6 +150,20 @@ def test_kill_mid_slump_loses_at_most_30_s(home: Path, tmp_path: Path, sig: sign
     assert integrity(db) == "ok"
 
 
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_replay_stops_within_a_second(home: Path, tmp_path: Path, sig: signal.Signals) -> None:
+    db = tmp_path / "log.sqlite3"
+    proc = start(home, *replay_args(db, 0.5))  # the recording would last 519 s
+    wait_for_session(db, proc)
+    time.sleep(0.3)
+    sent = time.monotonic()
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=30)
+    assert time.monotonic() - sent < 1.0
+    assert proc.returncode == 0, err
+    no_traceback(err)
+
+
 def test_write_lock_held_10_s_queues_spans(home: Path, tmp_path: Path) -> None:
     db = tmp_path / "log.sqlite3"
     speed = 10.0  # the recording lasts 26 s
