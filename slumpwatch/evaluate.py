@@ -10,6 +10,11 @@ Calibrated mode, two protocols per subject and session:
   frame being scored. Sessions with more than ``EXACT_LOO_MAX`` upright frames use 10-fold
   cross-validation instead (each upright frame scored against the other nine tenths), which is
   within noise of leave-one-out and keeps large recordings fast.
+* ``self`` (``evaluate --mode self``): no labels and no calibration. Each session is replayed in
+  file order through the monitor's learner (:mod:`slumpwatch.learn`); frames inside its learning
+  period are counted as ``learning``, not scored, and every later frame is scored against the
+  reference learned so far. A photo set (every frame at the same time) has no order to replay: the
+  learner sees the whole set first, then every frame is scored.
 * ``first-run``: what a user does. The baseline comes from the first ``calibration_frames`` upright
   frames of the session's first upright run (in file order; ``unclear`` frames inside the run are
   skipped), at most half of the session's upright frames so that some are left to score; every
@@ -31,13 +36,14 @@ from pathlib import Path
 from .errors import InputError
 from .geometry import person_problem
 from .landmarks import PoseSample
+from .learn import BaselineLearner
 from .recording import is_recording, read_recording
 from .scoring import Baseline, Sensitivity, Thresholds, build_baseline, is_slumped, score
 
 SCORED = ("upright", "slumped")
 EXACT_LOO_MAX = 100
 FOLDS = 10
-PROTOCOLS = ("loo", "first-run")
+PROTOCOLS = ("loo", "first-run", "self")
 CALIBRATION_FRAMES = 20
 NEUTRAL_LABELS = ("unclear",)  # may sit inside an upright run without ending it
 MIN_CLIP_USABLE = 0.5  # a clip with a usable person in fewer frames has unusable framing
@@ -52,10 +58,12 @@ class Item:
     session: str
     sample: PoseSample | None
     problem: str | None = None
+    t: float = 0.0
     verdict: str | None = None
     trunk_deg: float | None = None
     index: float | None = None
     calibration: bool = False  # used to calibrate (first-run protocol), not scored
+    learning: bool = False  # inside the self-calibration's learning period, not scored
 
 
 @dataclass
@@ -71,6 +79,7 @@ class SliceResult:
     false_alarms: int = 0
     no_pose: int = 0
     calibration: int = 0
+    learning: int = 0
     other: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     notes: list[str] = field(default_factory=list)
 
@@ -86,6 +95,7 @@ class SliceResult:
             "balanced_accuracy": self.balanced_accuracy(),
             "no_pose": self.no_pose,
             "calibration_frames": self.calibration,
+            "learning": self.learning,
             "other_labels": {k: dict(v) for k, v in self.other.items()},
             "notes": self.notes,
         }
@@ -180,6 +190,7 @@ def _items_from_recording(path: Path) -> list[Item]:
                 session=frame.info.get("session", "default"),
                 sample=frame.sample if problem is None else None,
                 problem=problem or (None if frame.sample else "no person"),
+                t=frame.t,
             )
         )
     return items
@@ -253,9 +264,12 @@ def judge(
     th = Thresholds.for_sensitivity(sensitivity)
     groups: dict[tuple[str, str], list[Item]] = defaultdict(list)
     for it in items:
-        it.verdict, it.trunk_deg, it.index, it.calibration = None, None, None, False
+        it.verdict, it.trunk_deg, it.index, it.calibration, it.learning = None, None, None, False, False
         groups[(it.subject, it.session)].append(it)
     for group in groups.values():
+        if protocol == "self":
+            _judge_self(group, th)
+            continue
         baselines: dict[int, Baseline | None] = {}
         if calibrated:
             if protocol == "first-run":
@@ -278,18 +292,49 @@ def judge(
             it.verdict = "slumped" if verdict else "upright"
 
 
+def _judge_self(group: Sequence[Item], th: Thresholds) -> None:
+    """Self-calibration, as the monitor does it: the learner sees frames in order, labels unused."""
+    learner = BaselineLearner()
+    photos = len({it.t for it in group}) == 1 and len(group) > 1
+    if photos:
+        for it in group:
+            if it.sample is not None:
+                learner.observe(it.sample)
+        learner.settle()
+    slumping = False
+    for it in group:
+        if it.sample is None:
+            continue
+        if not photos:
+            learner.observe(it.sample, slumped=slumping)
+        if learner.baseline is None:
+            it.learning = True
+            continue
+        s = score(it.sample, learner.baseline)
+        verdict = is_slumped(s, th)  # per frame, as in the calibrated protocols
+        if verdict is None:
+            it.problem = "posture not measurable (" + ", ".join(s.uncertain or ("pose",)) + ")"
+            continue
+        slumping = verdict
+        it.trunk_deg, it.index = s.trunk_deg, s.index
+        it.verdict = "slumped" if verdict else "upright"
+
+
 def summarise(items: Iterable[Item]) -> list[SliceResult]:
     slices: dict[tuple[str, str, str], SliceResult] = {}
     for it in items:
         key = (it.subject, it.session, it.view or "?")
         sl = slices.setdefault(key, SliceResult(*key))
         if it.label not in SCORED:
-            sl.other[it.label][it.verdict or "no usable pose"] += 1
+            sl.other[it.label][it.verdict or ("learning" if it.learning else "no usable pose")] += 1
             if it.problem and it.problem.startswith("framing unusable") and it.problem not in sl.notes:
                 sl.notes.append(it.problem)
             continue
         if it.calibration:
             sl.calibration += 1
+            continue
+        if it.learning:
+            sl.learning += 1
             continue
         if it.verdict is None:
             sl.no_pose += 1

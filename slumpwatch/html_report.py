@@ -8,13 +8,14 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
-from .report import DayReport, _deg, _dur, _pct
+from .report import DayReport, _deg, _dur, _pct, basis_name
 
 COLOURS = {
     "upright": "#3a9d5d",
     "slumped": "#d9534f",
     "away": "#c8c8c8",
     "uncalibrated": "#f0ad4e",
+    "learning": "#9bc4e2",
     "paused": "#ffffff",
 }
 
@@ -55,13 +56,13 @@ def _charts(rep: DayReport, week: Sequence[DayReport], tz: tzinfo) -> list[tuple
     ax.set_yticks([])
     ax.set_xticks(range(lo, hi + 1, max((hi - lo) // 12, 1)))
     ax.set_xlabel("hour of day")
-    ax.set_title("Day timeline (green upright, red slumped, grey away, orange uncalibrated)")
+    ax.set_title("Day timeline (green upright, red slumped, grey away, orange uncalibrated, blue learning)")
     charts.append(("timeline", _svg(fig)))
 
     fig, ax = subplots((9, 2.4))
     shares = []
     for bucket in rep.hours:
-        present = bucket["upright"] + bucket["slumped"] + bucket["uncalibrated"]
+        present = bucket["upright"] + bucket["slumped"] + bucket["uncalibrated"] + bucket["learning"]
         shares.append(100 * bucket["slumped"] / present if present else 0)
     ax.bar(range(24), shares, color=COLOURS["slumped"])
     ax.set_xlim(-0.5, 23.5)
@@ -98,6 +99,10 @@ def render_html(rep: DayReport, week: Sequence[DayReport], tz: tzinfo) -> str:
         ("Alerts sent", str(rep.alerts)),
         ("Exercises suggested", ", ".join(f"{k} x{v}" for k, v in sorted(rep.exercises.items())) or "none"),
     ]
+    if rep.judged_s:
+        judged = sorted(rep.judged_s.items(), key=lambda kv: -kv[1])
+        rows.append(("Judged against", ", ".join(f"{basis_name(k)} {_dur(v)}" for k, v in judged)))
+    rows += [("Note", a) for a in rep.advice]
     table = "\n".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in rows)
     charts = "\n".join(
         f'<figure class="chart" id="{cid}">{svg}</figure>' for cid, svg in _charts(rep, week, tz)

@@ -18,10 +18,12 @@ from typing import Any
 
 from .calibration import Profile, camera_mismatch
 from .errors import CameraError
+from .geometry import View
 from .landmarks import PoseSample, sample_problem
+from .learn import BaselineLearner
 from .notify.policy import AlertPolicy
 from .notify.routes import Notifier
-from .scoring import Score, Sensitivity, Thresholds, score
+from .scoring import Baseline, Score, Sensitivity, Thresholds, score
 from .state import SlumpStateMachine, State, Timing, Transition
 from .store import AlertRecord, BufferedLog, Span, SpanMerger, Store
 
@@ -49,6 +51,8 @@ class Status:
     trunk_deg: float | None
     calibrated: bool
     message: str = ""
+    basis: str = ""  # what posture is judged against (``store.BASES``)
+    learning_left: int = 0  # samples still to learn before the first verdict
 
 
 @dataclass
@@ -74,6 +78,10 @@ class Monitor:
     on_status: Callable[[Status], None] | None = None
     on_message: Callable[[str], None] = lambda m: log.warning("%s", m)
     checkpoint_s: float = CHECKPOINT_S
+    # Self-calibration for a front camera without a profile (None: such a camera gets no verdict).
+    learner: BaselineLearner | None = None
+    on_learned: Callable[[Baseline], None] | None = None  # saves a refreshed learned baseline
+    save_every_s: float = 60.0
 
     def __post_init__(self) -> None:
         self.thresholds = Thresholds.for_sensitivity(self.sensitivity)
@@ -90,6 +98,9 @@ class Monitor:
         self.processed = 0  # samples accepted
         self._last_t = -math.inf
         self._checkpoint_t = -math.inf
+        self.basis = "calibrated" if self.profile is not None else "uncalibrated"
+        self._saved_version = 0
+        self._saved_t = -math.inf
 
     @property
     def session_id(self) -> int | None:
@@ -106,12 +117,20 @@ class Monitor:
             }
             name = self.profile.name if self.profile else "(uncalibrated)"
             self.log.start_session(t, name, self.camera, settings)
-        if self.profile is None:
+        if self.profile is None and self.learner is not None and self.learner.seeded:
+            self.on_message("no calibration profile: using the upright posture learned last time")
+        elif self.profile is None and self.learner is not None:
+            self.on_message(
+                "no calibration profile: learning your upright posture first (sit as you normally "
+                "do; no warnings until then). A side camera uses absolute ergonomic limits."
+            )
+        elif self.profile is None:
             self.on_message("no calibration profile: using absolute ergonomic limits (uncalibrated)")
 
     def stop(self, t: float) -> None:
         """Closes the open span and the session and writes them (waiting a little for a busy log)."""
         t = max(t, self._last_t) if math.isfinite(self._last_t) else t
+        self._save_learned(t, force=True)
         self._apply(self.machine.stop(t))
         self._write(self.merger.close(t))
         if self.log is not None:
@@ -142,22 +161,28 @@ class Monitor:
         self._last_t = t
         self.processed += 1
         s = None
+        hold: State | None = None
         if sample is not None:
             if not self._checked:
                 self._startup_check(sample)
-            s = score(sample, self.profile.baseline if self.profile else None)
+            s, hold = self._assess(t, sample)
             self.last_score = s
             self.reference = sample.shoulder_center() or self.reference
-        self._apply(self.machine.update(t, s, judge=self.judge))
+        self._apply(self.machine.update(t, s, judge=self.judge, hold=hold))
         dev = s.trunk_deg if s is not None and self.machine.state in (State.UPRIGHT, State.SLUMPED) else None
         assert self.machine.state is not None
-        self._write(self.merger.add(t, self.machine.state.value, dev))
+        self._write(self.merger.add(t, self.machine.state.value, dev, self.basis))
         if self.machine.state is State.SLUMPED:
             self._maybe_alert(t, s)
         if t - self._checkpoint_t >= self.checkpoint_s:
             self.checkpoint(t)
         status = Status(
-            self.machine.state, self.machine.since, s.trunk_deg if s else None, self.profile is not None
+            self.machine.state,
+            self.machine.since,
+            s.trunk_deg if s else None,
+            self.profile is not None,
+            basis=self.basis,
+            learning_left=self.learner.remaining if self.learner is not None else 0,
         )
         if self.on_status:
             self.on_status(status)
@@ -176,6 +201,37 @@ class Monitor:
         return self.rates.alert if near else self.rates.steady
 
     # ------------------------------------------------------------ internals
+    def _assess(self, t: float, sample: PoseSample) -> tuple[Score, State | None]:
+        """The score of a present person, what it is judged against, and a state to hold instead of a
+        verdict (learning, or an uncalibrated front camera, whose population default never warns)."""
+        if self.profile is not None:
+            self.basis = "calibrated"
+            return score(sample, self.profile.baseline), None
+        absolute = score(sample, None)
+        if absolute.view is View.SIDE:
+            self.basis = "absolute"  # a side camera's ergonomic limits hold for everyone
+            return absolute, None
+        if self.learner is None:
+            self.basis = "uncalibrated"
+            return absolute, State.UNCALIBRATED
+        self.learner.observe(sample, slumped=self.machine.slumping)
+        learned = self.learner.baseline
+        if learned is None:
+            self.basis = "learning"
+            return absolute, State.LEARNING
+        self.basis = "doubtful" if self.learner.doubtful else "learned"
+        self._save_learned(t)
+        return score(sample, learned), None
+
+    def _save_learned(self, t: float, force: bool = False) -> None:
+        learner = self.learner
+        if learner is None or learner.baseline is None or self.on_learned is None:
+            return
+        if learner.version == self._saved_version or (not force and t - self._saved_t < self.save_every_s):
+            return
+        self._saved_version, self._saved_t = learner.version, t
+        self.on_learned(learner.baseline)
+
     def _refuse(self, t: float, sample: PoseSample | None) -> str | None:
         """Why this input must not reach the state machine or the log, or None."""
         if not math.isfinite(t):
@@ -206,7 +262,7 @@ class Monitor:
         for tr in transitions:
             # Back-dated transitions split the open span at the true change time.
             self._write(self.merger.close(tr.at))
-            self.merger.add(tr.at, tr.new.value)
+            self.merger.add(tr.at, tr.new.value, basis=self.basis)
             if tr.old is State.SLUMPED:
                 self.policy.episode_ended()
 

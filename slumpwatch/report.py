@@ -15,8 +15,12 @@ from datetime import date, datetime, timedelta, tzinfo
 
 from .store import AlertRecord, Span
 
-PRESENT = ("upright", "slumped", "uncalibrated")
-STATES = ("upright", "slumped", "away", "uncalibrated", "paused")
+PRESENT = ("upright", "slumped", "uncalibrated", "learning")
+STATES = ("upright", "slumped", "away", "uncalibrated", "learning", "paused")
+DOUBTFUL_ADVICE = (
+    "slumpwatch learned your upright posture without seeing you sit clearly more upright: if you "
+    "were slumped then, run `slumpwatch calibrate`"
+)
 
 
 @dataclass
@@ -34,6 +38,9 @@ class DayReport:
     exercises: dict[str, int] = field(default_factory=dict)
     hours: list[dict[str, float]] = field(default_factory=list)  # 24 x {state: seconds}
     spans: list[tuple[str, float, float]] = field(default_factory=list)  # (state, start, end) clipped
+    # Present time by what the posture was judged against (store.BASES; "unknown" for old logs).
+    judged_s: dict[str, float] = field(default_factory=dict)
+    advice: list[str] = field(default_factory=list)
 
 
 def day_bounds(day: date, tz: tzinfo) -> tuple[float, float]:
@@ -61,6 +68,8 @@ def reduce_day(day: date, tz: tzinfo, spans: Sequence[Span], alerts: Sequence[Al
             rep.monitored_s += length
         if s.state in PRESENT:
             rep.present_s += length
+            basis = s.basis or "unknown"
+            rep.judged_s[basis] = rep.judged_s.get(basis, 0.0) + length
         if s.state == "slumped":
             rep.slumped_s += length
             contiguous = prev_end is not None and abs(prev_end - a) < 1e-6 and episode > 0
@@ -83,6 +92,8 @@ def reduce_day(day: date, tz: tzinfo, spans: Sequence[Span], alerts: Sequence[Al
     day_alerts = [x for x in alerts if lo <= x.t < hi]
     rep.alerts = len(day_alerts)
     rep.exercises = dict(Counter(x.exercise for x in day_alerts if x.exercise))
+    if rep.judged_s.get("doubtful"):
+        rep.advice.append(DOUBTFUL_ADVICE)
     return rep
 
 
@@ -133,17 +144,43 @@ def render_text(rep: DayReport) -> str:
     ]
     if rep.exercises:
         lines.append("  exercises        " + ", ".join(f"{k} x{v}" for k, v in sorted(rep.exercises.items())))
-    lines.append("  hour  " + "timeline (# slumped, = upright, . away, ~ uncalibrated)")
+    if rep.judged_s:
+        judged = sorted(rep.judged_s.items(), key=lambda kv: -kv[1])
+        lines.append("  judged against   " + ", ".join(f"{basis_name(k)} {_dur(v)}" for k, v in judged))
+    lines += [f"  note             {a}" for a in rep.advice]
+    lines.append("  hour  " + "timeline (# slumped, = upright, . away, ~ uncalibrated or learning)")
     for h, bucket in enumerate(rep.hours):
         total = sum(bucket[s] for s in STATES if s != "paused")
         if total <= 0:
             continue
         bar = "".join(
             ch * round(bucket[s] / 3600 * 30)
-            for s, ch in (("slumped", "#"), ("upright", "="), ("uncalibrated", "~"), ("away", "."))
+            for s, ch in (
+                ("slumped", "#"),
+                ("upright", "="),
+                ("uncalibrated", "~"),
+                ("learning", "~"),
+                ("away", "."),
+            )
         )
         lines.append(f"  {h:02d}:00 {bar:30s} {_pct(bucket['slumped'] / total)} slumped")
     return "\n".join(lines)
+
+
+_BASIS_NAMES = {
+    "calibrated": "your calibration",
+    "learned": "learned posture",
+    "doubtful": "learned posture (doubtful)",
+    "learning": "still learning",
+    "absolute": "absolute limits (side)",
+    "uncalibrated": "nothing (uncalibrated front camera)",
+    "unknown": "not recorded",
+}
+
+
+def basis_name(key: str) -> str:
+    """What a span's basis means, for people."""
+    return _BASIS_NAMES.get(key, key)
 
 
 def render_week_text(days: Sequence[DayReport]) -> str:
@@ -173,12 +210,13 @@ CSV_FIELDS = (
     "worst_deviation_deg",
     "alerts",
 )
+CSV_BASES = ("calibrated", "learned", "doubtful", "learning", "absolute", "uncalibrated")
 
 
 def to_csv(days: Sequence[DayReport]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(CSV_FIELDS)
+    w.writerow([*CSV_FIELDS, *(f"judged_{b}_s" for b in CSV_BASES)])
     for d in days:
-        w.writerow([getattr(d, f) for f in CSV_FIELDS])
+        w.writerow([*(getattr(d, f) for f in CSV_FIELDS), *(d.judged_s.get(b, 0.0) for b in CSV_BASES)])
     return buf.getvalue()

@@ -68,6 +68,7 @@ LEAN_BACK_WEIGHT = 0.5
 # Front view, uncalibrated: neck shortening against the population default at index 1.0.
 UNCALIBRATED_NECK = 0.06
 MAD_TO_SIGMA = 1.4826
+SIGNAL_QUORUM = 0.8  # a baseline keeps the signals that at least 80% of its frames have
 
 
 class Sensitivity(str, Enum):
@@ -174,7 +175,10 @@ def _features(sample: PoseSample, geo: Geometry, min_conf: float, view: View) ->
     width = _shoulder_span(sample, min_conf)
     if width is None or geo.shoulder_y is None:
         return out
+    ls, rs = sample.get("left_shoulder", min_conf), sample.get("right_shoulder", min_conf)
+    assert ls is not None and rs is not None  # _shoulder_span found both
     out["shoulder_width"] = width
+    out["shoulder_x"] = (sample.pixel(ls)[0] + sample.pixel(rs)[0]) / 2.0
     out["shoulder_y"] = geo.shoulder_y
     for name, (_, y) in head_points(sample, min_conf):
         out[f"head_y@{name}"] = y
@@ -392,15 +396,33 @@ def build_baseline(samples: Iterable[PoseSample], min_conf: float = MIN_CONFIDEN
         if len(found) * 2 >= len(samples):
             view, rows = candidate, found
             break
-    keys = set.intersection(*(set(r) for r in rows)) if rows else set()
+    sizes = {s.image_size for s in samples if s.image_size}
+    return baseline_from_features(view, rows, next(iter(sizes)) if len(sizes) == 1 else None)
+
+
+def baseline_from_features(
+    view: View, rows: Sequence[Mapping[str, float]], image_size: tuple[int, int] | None = None
+) -> Baseline:
+    """The baseline of feature rows (see :func:`features`) of one view. Raises ValueError if unusable."""
+    # A signal counts when most frames have it (a head point lost in a frame or two must not drop
+    # it); its statistics come from the frames that have it.
+    counts: dict[str, int] = {}
+    for r in rows:
+        for k in r:
+            counts[k] = counts.get(k, 0) + 1
+    keys = {k for k, n in counts.items() if n >= SIGNAL_QUORUM * len(rows)}
     if not keys:
         raise ValueError("the calibration frames share no measurable signal")
     if view is View.FRONT and not any(f"neck_ratio@{r}" in keys for r in HEAD_REFS):
-        raise ValueError("no head point (ears, eyes or nose) seen in every calibration frame")
-    signals = {k: Stat.of(r[k] for r in rows) for k in sorted(keys)}
-    sizes = {s.image_size for s in samples if s.image_size}
-    size = next(iter(sizes)) if len(sizes) == 1 else None
-    return Baseline(view, signals, size, _noise(view, rows, signals))
+        raise ValueError("no head point (ears, eyes or nose) seen in the calibration frames")
+    signals = {k: Stat.of(r[k] for r in rows if k in r) for k in sorted(keys)}
+    return Baseline(view, signals, image_size, _noise(view, rows, signals))
+
+
+def front_features(sample: PoseSample, min_conf: float = MIN_CONFIDENCE) -> dict[str, float] | None:
+    """The front view's signals of one sample, or None without both shoulders."""
+    feats = _features(sample, measure(sample, min_conf), min_conf, View.FRONT)
+    return feats if "shoulder_width" in feats else None
 
 
 def _noise(view: View, rows: Sequence[Mapping[str, float]], signals: Mapping[str, Stat]) -> dict[str, float]:
@@ -427,9 +449,11 @@ __all__ = [
     "Sensitivity",
     "Stat",
     "Thresholds",
+    "baseline_from_features",
     "build_baseline",
     "drop_to_deg",
     "features",
+    "front_features",
     "front_index",
     "front_measures",
     "is_slumped",

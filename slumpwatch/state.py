@@ -1,8 +1,9 @@
 """The slump state machine: pure, driven by the timestamps of the samples it is given.
 
 States: ``upright``, ``slumped``, ``away`` (nobody in frame), ``uncalibrated`` (someone is there
-but posture cannot be judged: the camera no longer matches the profile, or the pose is too
-uncertain), and ``paused`` (no frames: camera lost, laptop asleep). All delays are seconds.
+but posture cannot be judged: the camera no longer matches the profile, or a front camera with no
+baseline), ``learning`` (the upright baseline is being learned, :mod:`slumpwatch.learn`), and
+``paused`` (no frames: camera lost, laptop asleep). All delays are seconds.
 
 * **Onset delay**: a slump must last ``onset_s`` before the state becomes ``slumped``; the state's
   start is then back-dated to when the slump began, so spans and messages tell the true length.
@@ -31,6 +32,7 @@ class State(str, Enum):
     SLUMPED = "slumped"
     AWAY = "away"
     UNCALIBRATED = "uncalibrated"
+    LEARNING = "learning"
     PAUSED = "paused"
 
 
@@ -67,7 +69,13 @@ class SlumpStateMachine:
         self._candidate_since = 0.0
         self._absent_since: float | None = None  # first sample of the current run without a person
 
-    def update(self, t: float, score: Score | None, judge: bool = True) -> list[Transition]:
+    def update(
+        self, t: float, score: Score | None, judge: bool = True, hold: State | None = None
+    ) -> list[Transition]:
+        """One sample at ``t``. ``hold`` (``learning`` or ``uncalibrated``): a present person is in
+        that state, with no verdict; ``judge=False`` is ``hold=UNCALIBRATED``."""
+        if not judge and hold is None:
+            hold = State.UNCALIBRATED
         out: list[Transition] = []
         if self.last_t is not None and t - self.last_t > self.timing.max_gap_s:
             out += self._set(State.PAUSED, self.last_t)
@@ -78,7 +86,7 @@ class SlumpStateMachine:
         if score is None:
             return out + self._absent(t)
         self._absent_since = None
-        target = self._target(score, judge)
+        target = hold if hold is not None else self._target(score)
         if self.state is None or self.state is State.PAUSED:
             # Starting (or resuming) never jumps straight to a slump: the onset delay applies.
             start = State.UPRIGHT if target in (None, State.SLUMPED) else target
@@ -120,10 +128,13 @@ class SlumpStateMachine:
         self._candidate, self._absent_since = None, None
         return self._set(State.PAUSED, t)
 
-    def _target(self, score: Score, judge: bool) -> State | None:
-        if not judge:
-            return State.UNCALIBRATED
-        slumping = self.state is State.SLUMPED or self._candidate is State.SLUMPED
+    @property
+    def slumping(self) -> bool:
+        """In a slump episode, or timing the onset of one."""
+        return self.state is State.SLUMPED or self._candidate is State.SLUMPED
+
+    def _target(self, score: Score) -> State | None:
+        slumping = self.slumping
         verdict = is_slumped(score, self.thresholds, currently_slumped=slumping)
         if verdict is None:
             return None

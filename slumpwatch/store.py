@@ -59,8 +59,16 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX spans_by_time ON spans(start, end);
     CREATE INDEX alerts_by_time ON alerts(t);
     """,
+    # 3: what each span was judged against (calibrated, learned, doubtful, learning, absolute, ...)
+    """
+    ALTER TABLE spans ADD COLUMN basis TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+# What a span's posture was judged against: a calibration profile, a learned baseline (doubtful:
+# learned without seeing a clearly more upright posture), nothing yet (learning), the absolute side
+# limits, or nothing at all (uncalibrated front camera: no verdict).
+BASES = ("calibrated", "learned", "doubtful", "learning", "absolute", "uncalibrated")
 
 
 @dataclass(frozen=True)
@@ -71,6 +79,7 @@ class Span:
     mean_dev: float | None = None
     max_dev: float | None = None
     samples: int = 0
+    basis: str | None = None  # what posture was judged against (see ``BASES``)
 
 
 @dataclass(frozen=True)
@@ -206,24 +215,27 @@ class Store:
     def add_spans(self, session_id: int | None, spans: Sequence[Span]) -> None:
         with self.transaction() as db:
             db.executemany(
-                "INSERT INTO spans(session_id, state, start, end, mean_dev, max_dev, samples) "
-                "VALUES (?,?,?,?,?,?,?)",
-                [(session_id, s.state, s.start, s.end, s.mean_dev, s.max_dev, s.samples) for s in spans],
+                "INSERT INTO spans(session_id, state, start, end, mean_dev, max_dev, samples, basis) "
+                "VALUES (?,?,?,?,?,?,?,?)",
+                [
+                    (session_id, s.state, s.start, s.end, s.mean_dev, s.max_dev, s.samples, s.basis)
+                    for s in spans
+                ],
             )
 
     def put_spans(self, db: sqlite3.Connection, session_id: int | None, spans: Sequence[Span]) -> None:
         """Writes spans inside a transaction, replacing the checkpointed version of an open span."""
         for sp in spans:
-            values = (sp.end, sp.mean_dev, sp.max_dev, sp.samples, session_id, sp.state, sp.start)
+            values = (sp.end, sp.mean_dev, sp.max_dev, sp.samples, sp.basis, session_id, sp.state, sp.start)
             updated = db.execute(
-                "UPDATE spans SET end = ?, mean_dev = ?, max_dev = ?, samples = ? "
+                "UPDATE spans SET end = ?, mean_dev = ?, max_dev = ?, samples = ?, basis = ? "
                 "WHERE session_id IS ? AND state = ? AND start = ?",
                 values,
             ).rowcount
             if not updated:
                 db.execute(
-                    "INSERT INTO spans(end, mean_dev, max_dev, samples, session_id, state, start) "
-                    "VALUES (?,?,?,?,?,?,?)",
+                    "INSERT INTO spans(end, mean_dev, max_dev, samples, basis, session_id, state, start) "
+                    "VALUES (?,?,?,?,?,?,?,?)",
                     values,
                 )
 
@@ -255,7 +267,7 @@ class Store:
     def spans(self, start: float, end: float) -> list[Span]:
         try:
             rows = self.db.execute(
-                "SELECT state, start, end, mean_dev, max_dev, samples FROM spans "
+                "SELECT state, start, end, mean_dev, max_dev, samples, basis FROM spans "
                 "WHERE end > ? AND start < ? ORDER BY start",
                 (start, end),
             ).fetchall()
@@ -313,17 +325,23 @@ class SpanMerger:
 
     def __init__(self) -> None:
         self.state: str | None = None
+        self.basis: str | None = None
         self.start = 0.0
         self._sum = 0.0
         self._n = 0
         self._max: float | None = None
 
-    def add(self, t: float, state: str, deviation: float | None = None) -> Span | None:
-        """Adds a sample; returns the span it closed, if the state changed."""
+    def add(
+        self, t: float, state: str, deviation: float | None = None, basis: str | None = None
+    ) -> Span | None:
+        """Adds a sample; returns the span it closed, if the state (or what it was judged against)
+        changed. ``basis`` None keeps the open span's."""
         closed = None
-        if state != self.state:
+        if basis is None:
+            basis = self.basis if self.state is not None else None
+        if state != self.state or basis != self.basis:
             closed = self.close(t)
-            self.state, self.start = state, t
+            self.state, self.start, self.basis = state, t, basis
         if deviation is not None:
             self._sum += deviation
             self._n += 1
@@ -334,7 +352,8 @@ class SpanMerger:
         """The open span as it stands at ``t`` (for checkpoints), without closing it."""
         if self.state is None or t <= self.start:
             return None
-        return Span(self.state, self.start, t, self._sum / self._n if self._n else None, self._max, self._n)
+        mean = self._sum / self._n if self._n else None
+        return Span(self.state, self.start, t, mean, self._max, self._n, self.basis)
 
     def close(self, t: float) -> Span | None:
         if self.state is None:
@@ -346,6 +365,7 @@ class SpanMerger:
             self._sum / self._n if self._n else None,
             self._max,
             self._n,
+            self.basis,
         )
         self.state, self._sum, self._n, self._max = None, 0.0, 0, None
         return span if span.end > span.start else None
