@@ -193,8 +193,8 @@ class Monitor:
         state = self.machine.state
         if state is State.AWAY:
             return self.rates.away
-        if self.machine.pending:
-            return self.rates.alert
+        if self.machine.pending or state is State.LEARNING:
+            return self.rates.alert  # a decision is being timed, or the baseline is being learned
         index = self.last_score.index if self.last_score else None
         enter = self.thresholds.enter
         near = index is not None and abs(index - enter) <= (1 - self.rates.near_fraction) * enter

@@ -53,6 +53,7 @@ def test_learning_first_then_slumps_are_caught() -> None:
         t = _run(m, [(10, UPRIGHT, 0.0), (25, SLUMPED, 0.0)], rng, T0)
         assert m.machine.state is State.LEARNING and not sent
         assert m.learner is not None and m.learner.remaining == LEARN_SAMPLES - 35
+        assert m.suggested_fps() == m.rates.alert  # learning samples fast, so it lasts ~40 s
         t = _run(m, [(120, UPRIGHT, 0.0)], rng, t)
         assert m.machine.state is State.UPRIGHT and m.basis in ("learned", "doubtful")
         t = _run(m, [(60, SLUMPED, 0.0)], rng, t)
