@@ -7,6 +7,7 @@ adaptive sampling rate, camera loss with back-off, and clean shutdown.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import time
@@ -22,7 +23,7 @@ from .geometry import View
 from .landmarks import PoseSample, sample_problem
 from .learn import BaselineLearner
 from .notify.policy import AlertPolicy
-from .notify.routes import Notifier
+from .notify.routes import BackgroundSender, Notifier
 from .scoring import Baseline, Score, Sensitivity, Thresholds, score
 from .state import SlumpStateMachine, State, Timing, Transition
 from .store import AlertRecord, BufferedLog, Span, SpanMerger, Store
@@ -82,6 +83,8 @@ class Monitor:
     learner: BaselineLearner | None = None
     on_learned: Callable[[Baseline], None] | None = None  # saves a refreshed learned baseline
     save_every_s: float = 60.0
+    # Send notifications on a worker thread (``run``): the loop never waits for a notification server.
+    notify_in_background: bool = False
 
     def __post_init__(self) -> None:
         self.thresholds = Thresholds.for_sensitivity(self.sensitivity)
@@ -101,6 +104,8 @@ class Monitor:
         self.basis = "calibrated" if self.profile is not None else "uncalibrated"
         self._saved_version = 0
         self._saved_t = -math.inf
+        self.sender = BackgroundSender(self.notifier) if self.notify_in_background else None
+        self._pending: dict[int, tuple[AlertRecord, SentAlert]] = {}
 
     @property
     def session_id(self) -> int | None:
@@ -131,6 +136,7 @@ class Monitor:
         """Closes the open span and the session and writes them (waiting a little for a busy log)."""
         t = max(t, self._last_t) if math.isfinite(self._last_t) else t
         self._save_learned(t, force=True)
+        self._collect_sent(wait=True)
         self._apply(self.machine.stop(t))
         self._write(self.merger.close(t))
         if self.log is not None:
@@ -160,6 +166,7 @@ class Monitor:
             return Status(self.machine.state, self.machine.since, None, self.profile is not None, why)
         self._last_t = t
         self.processed += 1
+        self._collect_sent()
         s = None
         hold: State | None = None
         if sample is not None:
@@ -273,11 +280,30 @@ class Monitor:
         alert = self.policy.decide(t, local, t - self.machine.since, s.trunk_deg)
         if alert is None:
             return
+        record = AlertRecord(t, alert.kind, alert.exercise.key, None)
+        if self.sender is not None:
+            self._pending[id(record)] = (
+                record,
+                SentAlert(t, alert.title, alert.body, "", alert.exercise.key),
+            )
+            self.sender.submit(id(record), alert.title, alert.body)
+            return
         route = self.notifier.send(alert.title, alert.body)
-        self.sent.append(SentAlert(t, alert.title, alert.body, route, alert.exercise.key))
+        self._sent(record, SentAlert(t, alert.title, alert.body, route, alert.exercise.key), route)
+
+    def _sent(self, record: AlertRecord, sent: SentAlert, route: str) -> None:
+        self.sent.append(dataclasses.replace(sent, route=route))
         if self.log is not None:
-            self.log.put_alert(AlertRecord(t, alert.kind, alert.exercise.key, route))
+            self.log.put_alert(dataclasses.replace(record, route=route))
             self.log.flush()
+
+    def _collect_sent(self, wait: bool = False) -> None:
+        """Stores the alerts the background sender has delivered (all of them when ``wait``)."""
+        if self.sender is None:
+            return
+        for key, route in self.sender.close() if wait else self.sender.drain():
+            record, sent = self._pending.pop(key)
+            self._sent(record, sent, route)
 
 
 def camera_frames(

@@ -221,3 +221,44 @@ def test_hung_notification_server_does_not_stall(
         assert "Sit back: body" in out.getvalue()
     finally:
         _stop(server)
+
+
+def test_a_hung_notification_does_not_hold_up_monitoring() -> None:
+    """With background sending, the loop goes on while a route hangs; the alert is stored later."""
+    import threading
+    import time as _time
+
+    from slumpwatch.calibration import Profile
+    from slumpwatch.monitor import Monitor
+    from slumpwatch.notify.routes import ConsoleRoute, FunctionRoute, Notifier
+    from slumpwatch.scoring import build_baseline
+    from slumpwatch.store import Store
+
+    from .conftest import front_pose
+
+    release = threading.Event()
+
+    def hang(title: str, body: str, timeout: float) -> bool:
+        release.wait(5)
+        return True
+
+    notifier = Notifier([FunctionRoute("slow", hang), ConsoleRoute(io.StringIO())], timeout_s=1.0)
+    profile = Profile("t", "now", build_baseline([front_pose(head_drop=d) for d in (-0.01, 0, 0.01)]))
+    store = Store(":memory:")
+    try:
+        m = Monitor(profile, store, notifier, notify_in_background=True)
+        t0 = 1_700_000_000.0
+        m.start(t0)
+        slowest = 0.0
+        for k in range(60):
+            started = _time.monotonic()
+            m.process(t0 + k, front_pose(head_drop=0.3, neck_ratio=0.4))
+            slowest = max(slowest, _time.monotonic() - started)
+        assert slowest < 0.5, f"a sample waited {slowest:.2f} s for the notification"
+        release.set()
+        m.stop(t0 + 61)
+        alerts = store.alerts(0, 2e9)
+        assert alerts and alerts[0].route in ("slow", "console")
+        assert m.sent and m.sent[0].route == alerts[0].route
+    finally:
+        store.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -149,3 +150,37 @@ class Notifier:
 
     def describe(self) -> list[str]:
         return [r.name for r in self.routes]
+
+
+class BackgroundSender:
+    """Sends notifications one at a time on a worker thread, so a slow or hung notification server
+    never holds up the monitoring loop. ``drain()`` hands back what was sent, with the route used."""
+
+    def __init__(self, notifier: Notifier) -> None:
+        self.notifier = notifier
+        self._todo: queue.Queue[tuple[int, str, str] | None] = queue.Queue()
+        self._done: list[tuple[int, str]] = []
+        self._lock = threading.Lock()
+        self._worker = threading.Thread(target=self._run, name="notify-sender", daemon=True)
+        self._worker.start()
+
+    def submit(self, key: int, title: str, body: str) -> None:
+        self._todo.put((key, title, body))
+
+    def drain(self) -> list[tuple[int, str]]:
+        with self._lock:
+            done, self._done = self._done, []
+        return done
+
+    def close(self, timeout_s: float | None = None) -> list[tuple[int, str]]:
+        """Waits for what is queued (at most ``timeout_s``, default two route time-outs); returns it."""
+        self._todo.put(None)
+        self._worker.join(2 * self.notifier.timeout_s + 1 if timeout_s is None else timeout_s)
+        return self.drain()
+
+    def _run(self) -> None:
+        while (job := self._todo.get()) is not None:
+            key, title, body = job
+            route = self.notifier.send(title, body)
+            with self._lock:
+                self._done.append((key, route))
