@@ -9,8 +9,8 @@ once, then skipped for a while.
 from __future__ import annotations
 
 import logging
-import sys
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable
