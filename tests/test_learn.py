@@ -132,7 +132,7 @@ def test_slumped_for_the_first_70_percent() -> None:
         assert rep.judged_s["doubtful"] > 300 and rep.judged_s["learned"] > 60
         assert "slumpwatch calibrate" in render_text(rep)
         header, row = to_csv([rep]).splitlines()
-        assert float(dict(zip(header.split(","), row.split(",")))["judged_doubtful_s"]) > 300
+        assert float(dict(zip(header.split(","), row.split(","), strict=True))["judged_doubtful_s"]) > 300
     finally:
         store.close()
 
