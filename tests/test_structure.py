@@ -39,7 +39,8 @@ def import_graph(package: Path) -> dict[str, set[str]]:
             elif isinstance(node, ast.ImportFrom):
                 base = here[: len(here) - node.level + 1] if node.level else []
                 module = ".".join([*base, *([node.module] if node.module else [])])
-                targets = [f"{module}.{a.name}" if f"{module}.{a.name}" in files else module for a in node.names]
+                names = [f"{module}.{a.name}" for a in node.names]
+                targets = [n if n in files else module for n in names]
             else:
                 continue
             for target in targets:
@@ -158,7 +159,9 @@ def test_model_only_where_a_model_runs_and_doctor_is_notify() -> None:
 
 
 @pytest.mark.parametrize("command", ["replay", "run", "exercises", "config", "report", "demo"])
-def test_examples_run(command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_examples_run(
+    command: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     """The examples that need no webcam and write no file run as printed, from a clone."""
     monkeypatch.chdir(ROOT)
     if command == "report":  # a posture log to report on
