@@ -18,6 +18,10 @@ if TYPE_CHECKING:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
+    """Per-frame view, trunk and neck flexion for images, folders and videos.
+
+    example: slumpwatch analyze ../shared/frames/side --annotate /tmp/annotated
+    """
     from ..annotate import draw, save_new
     from ..geometry import measure
     from ..pipeline import detect
@@ -103,6 +107,11 @@ def _deg(v: float | None) -> str:
 
 # ---------------------------------------------------------------- evaluate
 def cmd_evaluate(args: argparse.Namespace) -> int:
+    """Accuracy on labelled frames or landmark recordings.
+
+    example: slumpwatch evaluate ../shared/frames/labels.csv
+    example: slumpwatch evaluate ../shared/recordings/posturemax.jsonl --calibrated --protocol first-run
+    """
     from ..evaluate import judge, load_items, overall, summarise
     from ..pipeline import detect_file
     from ..pose import MediaPipePoseEstimator
@@ -158,14 +167,7 @@ def _pct(v: float | None, width: int = 6) -> str:
 
 
 def register(sub: Subparsers) -> None:
-    p = command(
-        sub,
-        "analyze",
-        "Per-frame view, trunk and neck flexion for images, folders and videos.",
-        cmd_analyze,
-        ["slumpwatch analyze ../shared/frames/side --annotate /tmp/annotated"],
-        model=True,
-    )
+    p = command(sub, "analyze", cmd_analyze, model=True)
     p.add_argument("paths", nargs="+", help="images, folders or video files")
     p.add_argument("--json", action="store_true", help="JSON lines instead of text")
     p.add_argument("--annotate", metavar="DIR", help="write frames with the skeleton and angles drawn")
@@ -173,17 +175,7 @@ def register(sub: Subparsers) -> None:
         "--fps", type=float, default=None, help="sample videos at this rate (default: every frame)"
     )
 
-    p = command(
-        sub,
-        "evaluate",
-        "Accuracy on labelled frames or landmark recordings.",
-        cmd_evaluate,
-        [
-            "slumpwatch evaluate ../shared/frames/labels.csv",
-            "slumpwatch evaluate ../shared/recordings/posturemax.jsonl --calibrated --protocol first-run",
-        ],
-        model=True,
-    )
+    p = command(sub, "evaluate", cmd_evaluate, model=True)
     p.add_argument("labels", help="labels CSV (file,label[,view,subject,session]) or a .jsonl recording")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--calibrated", dest="mode", action="store_const", const="calibrated")

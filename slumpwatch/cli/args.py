@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -15,21 +16,17 @@ Command = Callable[[argparse.Namespace], int]
 
 
 def command(
-    sub: Subparsers,
-    name: str,
-    helptext: str,
-    func: Command,
-    examples: list[str],
-    model: bool = False,
-    aliases: tuple[str, ...] = (),
+    sub: Subparsers, name: str, func: Command, model: bool = False, aliases: tuple[str, ...] = ()
 ) -> argparse.ArgumentParser:
-    """A subcommand whose ``--help`` ends with one "example:" line per entry of ``examples``."""
+    """A subcommand described by ``func``'s docstring: its first line is the help, and its
+    "example:" lines end ``--help``."""
+    lines = inspect.cleandoc(func.__doc__ or name).splitlines()
     p = sub.add_parser(
         name,
         aliases=list(aliases),
-        help=helptext,
-        description=helptext,
-        epilog="\n".join(f"example: {e}" for e in examples),
+        help=lines[0],
+        description=lines[0],
+        epilog="\n".join(line for line in lines if line.startswith("example:")),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     if model:

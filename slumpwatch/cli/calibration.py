@@ -17,6 +17,11 @@ if TYPE_CHECKING:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Record your upright posture as the baseline (a few seconds).
+
+    example: slumpwatch calibrate --profile desk
+    example: slumpwatch calibrate --source sample_frames/front_desk.jsonl --output /tmp/front_desk.json
+    """
     from ..calibration import Observation, Profile, calibrate, check_name, save_profile
     from ..paths import profile_path
     from ..pose import MediaPipePoseEstimator
@@ -61,17 +66,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def register(sub: Subparsers) -> None:
-    p = command(
-        sub,
-        "calibrate",
-        "Record your upright posture as the baseline (a few seconds).",
-        cmd_calibrate,
-        [
-            "slumpwatch calibrate --profile desk",
-            "slumpwatch calibrate --source sample_frames/front_desk.jsonl --output /tmp/front_desk.json",
-        ],
-        model=True,
-    )
+    p = command(sub, "calibrate", cmd_calibrate, model=True)
     p.add_argument("--profile", default="default", help="profile name (default: default)")
     p.add_argument("--source", help="a video file or image folder instead of the webcam")
     p.add_argument("--camera", type=int, default=0)

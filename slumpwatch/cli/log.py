@@ -31,6 +31,11 @@ def _parse_day(text: str) -> date:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    """The day's posture report (or --week).
+
+    example: slumpwatch report --week
+    example: slumpwatch report --format html --output today.html
+    """
     from ..app import local_tz, open_log
     from ..report import day_bounds, reduce_week, render_text, render_week_text, to_csv, to_json
 
@@ -68,6 +73,10 @@ def _finite(value: Any) -> Any:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    """Write spans or alerts as CSV or JSON.
+
+    example: slumpwatch export spans --format json --output spans.json
+    """
     import csv
     import dataclasses
     import io
@@ -97,6 +106,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
+    """Delete posture data before a date.
+
+    example: slumpwatch forget --before 2026-01-01
+    """
     from ..app import local_tz, open_log
     from ..report import day_bounds
 
@@ -118,38 +131,20 @@ def cmd_forget(args: argparse.Namespace) -> int:
 
 
 def register(sub: Subparsers) -> None:
-    p = command(
-        sub,
-        "report",
-        "The day's posture report (or --week).",
-        cmd_report,
-        ["slumpwatch report --week", "slumpwatch report --format html --output today.html"],
-    )
+    p = command(sub, "report", cmd_report)
     p.add_argument("--date", default="today", help="YYYY-MM-DD, today or yesterday")
     p.add_argument("--week", action="store_true", help="7-day trend ending on --date")
     p.add_argument("--format", choices=["text", "json", "csv", "html"], default="text")
     p.add_argument("--output", help="write to a file")
     p.add_argument("--db")
 
-    p = command(
-        sub,
-        "export",
-        "Write spans or alerts as CSV or JSON.",
-        cmd_export,
-        ["slumpwatch export spans --format json --output spans.json"],
-    )
+    p = command(sub, "export", cmd_export)
     p.add_argument("what", choices=["spans", "alerts"])
     p.add_argument("--format", choices=["csv", "json"], default="csv")
     p.add_argument("--output")
     p.add_argument("--db")
 
-    p = command(
-        sub,
-        "forget",
-        "Delete posture data before a date.",
-        cmd_forget,
-        ["slumpwatch forget --before 2026-01-01"],
-    )
+    p = command(sub, "forget", cmd_forget)
     p.add_argument("--before", required=True, help="YYYY-MM-DD")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument("--db")

@@ -41,6 +41,11 @@ def _log_path(cfg: Config, args: argparse.Namespace, own_log: bool) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    """Monitor posture until stopped (webcam, or --source FILE|DIR).
+
+    example: slumpwatch run --interval 30s
+    example: slumpwatch run --source sample_frames/front_desk.jsonl --profile-file calibration/front_desk.json
+    """
     from ..app import Stopper, watch
     from ..recording import is_recording
 
@@ -75,6 +80,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
+    """Save landmark frames (never images) as JSON lines.
+
+    example: slumpwatch record /tmp/desk.jsonl --seconds 60 --label upright
+    """
     from ..app import Stopper, frame_source, pose_estimator
     from ..landmarks import sample_problem
     from ..pipeline import detect
@@ -123,6 +132,10 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
+    """Run a landmark recording through the monitor.
+
+    example: slumpwatch replay sample_frames/front_desk.jsonl --profile-file calibration/front_desk.json
+    """
     from ..app import Stopper, replay
 
     cfg, _ = config_from(args)
@@ -153,6 +166,10 @@ def cmd_replay(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """Replay the sample recordings through the whole pipeline and print the report.
+
+    example: slumpwatch demo
+    """
     from ..app import build_monitor, build_notifier, local_tz, replay_into
     from ..calibration import load_profile
     from ..config import Config
@@ -202,18 +219,7 @@ def register(sub: Subparsers) -> None:
         )
         p.add_argument("--quiet", action="store_true", help="no live status line")
 
-    p = command(
-        sub,
-        "run",
-        "Monitor posture until stopped (webcam, or --source FILE|DIR).",
-        cmd_run,
-        [
-            "slumpwatch run --interval 30s",
-            "slumpwatch run --source sample_frames/front_desk.jsonl"
-            " --profile-file calibration/front_desk.json",
-        ],
-        model=True,
-    )
+    p = command(sub, "run", cmd_run, model=True)
     common(p)
     p.add_argument("--source", help="video file, image folder or .jsonl recording instead of the webcam")
     p.add_argument("--camera", type=int)
@@ -221,14 +227,7 @@ def register(sub: Subparsers) -> None:
         "--interval", type=seconds, help="duty cycle: open the camera for a burst every N seconds (e.g. 30s)"
     )
 
-    p = command(
-        sub,
-        "record",
-        "Save landmark frames (never images) as JSON lines.",
-        cmd_record,
-        ["slumpwatch record /tmp/desk.jsonl --seconds 60 --label upright"],
-        model=True,
-    )
+    p = command(sub, "record", cmd_record, model=True)
     p.add_argument("output", help="the .jsonl file to write")
     p.add_argument("--source", help="video file or image folder instead of the webcam")
     p.add_argument("--camera", type=int, default=0)
@@ -237,23 +236,11 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--label", help="a label stored on every frame (for evaluate)")
     p.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
 
-    p = command(
-        sub,
-        "replay",
-        "Run a landmark recording through the monitor.",
-        cmd_replay,
-        ["slumpwatch replay sample_frames/front_desk.jsonl --profile-file calibration/front_desk.json"],
-    )
+    p = command(sub, "replay", cmd_replay)
     p.add_argument("recording")
     common(p)
     p.add_argument(
         "--speed", type=float, default=0.0, help="1 = real time, 0 = as fast as possible (default)"
     )
 
-    command(
-        sub,
-        "demo",
-        "Replay the sample recordings through the whole pipeline and print the report.",
-        cmd_demo,
-        ["slumpwatch demo"],
-    )
+    command(sub, "demo", cmd_demo)

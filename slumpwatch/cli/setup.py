@@ -15,6 +15,11 @@ if TYPE_CHECKING:
 
 
 def cmd_notify(args: argparse.Namespace) -> int:
+    """Show the active notification route and send a test notification.
+
+    example: slumpwatch notify --test
+    example: slumpwatch doctor
+    """
     from ..app import build_notifier
 
     cfg, _ = config_from(args)
@@ -31,6 +36,10 @@ def cmd_notify(args: argparse.Namespace) -> int:
 
 
 def cmd_exercises(args: argparse.Namespace) -> int:
+    """List the mid-back exercises slumpwatch suggests.
+
+    example: slumpwatch exercises
+    """
     from ..notify.exercises import CATALOG
 
     for e in CATALOG:
@@ -44,6 +53,11 @@ def cmd_exercises(args: argparse.Namespace) -> int:
 
 
 def cmd_config(args: argparse.Namespace) -> int:
+    """Print the effective configuration and where each value came from.
+
+    example: slumpwatch config
+    example: slumpwatch config --sensitivity high
+    """
     from dataclasses import asdict
 
     from ..paths import config_file, default_db
@@ -57,6 +71,10 @@ def cmd_config(args: argparse.Namespace) -> int:
 
 
 def cmd_autostart(args: argparse.Namespace) -> int:
+    """Start monitoring at login (systemd user unit / launchd / Startup).
+
+    example: slumpwatch autostart install
+    """
     from .. import autostart
 
     if args.action == "install":
@@ -70,40 +88,15 @@ def cmd_autostart(args: argparse.Namespace) -> int:
 
 
 def register(sub: Subparsers) -> None:
-    p = command(
-        sub,
-        "notify",
-        "Show the active notification route and send a test notification.",
-        cmd_notify,
-        ["slumpwatch notify --test", "slumpwatch doctor"],
-        aliases=("doctor",),
-    )
+    p = command(sub, "notify", cmd_notify, aliases=("doctor",))
     p.add_argument("--test", action="store_true", help="send a test notification (always done)")
 
-    command(
-        sub,
-        "exercises",
-        "List the mid-back exercises slumpwatch suggests.",
-        cmd_exercises,
-        ["slumpwatch exercises"],
-    )
+    command(sub, "exercises", cmd_exercises)
 
-    p = command(
-        sub,
-        "config",
-        "Print the effective configuration and where each value came from.",
-        cmd_config,
-        ["slumpwatch config", "slumpwatch config --sensitivity high"],
-    )
+    p = command(sub, "config", cmd_config)
     p.add_argument("--profile")
     p.add_argument("--sensitivity", choices=["low", "medium", "high"])
     p.add_argument("--db")
 
-    p = command(
-        sub,
-        "autostart",
-        "Start monitoring at login (systemd user unit / launchd / Startup).",
-        cmd_autostart,
-        ["slumpwatch autostart install"],
-    )
+    p = command(sub, "autostart", cmd_autostart)
     p.add_argument("action", choices=["install", "remove"])
