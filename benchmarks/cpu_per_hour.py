@@ -22,13 +22,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from slumpwatch.app import build_monitor, build_notifier, monitoring_log, pose_estimator
 from slumpwatch.calibration import Profile
-from slumpwatch.monitor import Monitor
-from slumpwatch.notify.routes import ConsoleRoute, Notifier
+from slumpwatch.config import Config
 from slumpwatch.pipeline import detect
 from slumpwatch.pose import MediaPipePoseEstimator
 from slumpwatch.scoring import build_baseline
-from slumpwatch.store import Store
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "frames"
 
@@ -55,8 +54,9 @@ def run(
     interval: float | None = None,
     burst: float = 3.0,
 ) -> tuple[float, int]:
-    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "log.sqlite3") as store:
-        mon = Monitor(profile, store, Notifier([ConsoleRoute(io.StringIO())]))
+    cfg = Config()
+    with tempfile.TemporaryDirectory() as tmp, monitoring_log(str(Path(tmp) / "log.sqlite3")) as store:
+        mon = build_monitor(cfg, profile, store, build_notifier(cfg, collect=[], console=io.StringIO()))
         start = time.time()
         mon.start(start)
         cpu0 = time.process_time()
@@ -86,7 +86,7 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=60.0)
     args = ap.parse_args()
     frames = load()
-    with MediaPipePoseEstimator(video=True) as est:
+    with pose_estimator() as est:
         ups = [cv2.imdecode(np.frombuffer(j, np.uint8), cv2.IMREAD_COLOR) for j in frames["upright"]]
         samples = [s for s in (detect(est, f, i * 0.1)[0] for i, f in enumerate(ups)) if s is not None]
         profile = Profile("bench", "now", build_baseline(samples))

@@ -17,11 +17,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from slumpwatch.app import build_monitor, build_notifier, monitoring_log, replay_into
 from slumpwatch.calibration import load_profile
-from slumpwatch.cli_more import replay_into
-from slumpwatch.monitor import Monitor
-from slumpwatch.notify.routes import ConsoleRoute, Notifier
-from slumpwatch.store import Store
+from slumpwatch.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 YEAR_LIMIT_MB = 50.0
@@ -39,9 +37,11 @@ def main() -> int:
     profile = load_profile(ROOT / "calibration" / "front_desk.json")
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "soak.sqlite3"
-        with Store(db) as store:
+        cfg = Config(db=str(db))
+        with monitoring_log(cfg.db) as store:
             empty = _log_bytes(db)
-            mon = Monitor(profile, store, Notifier([ConsoleRoute(io.StringIO())]), on_message=lambda m: None)
+            notifier = build_notifier(cfg, collect=[], console=io.StringIO())
+            mon = build_monitor(cfg, profile, store, notifier, rec.name, on_message=lambda m: None)
             t0 = 1_800_000_000.0
             t = 0.0
             rss_first_hour = None

@@ -150,8 +150,7 @@ def test_forget_asks_first(tmp_path: Path, answer: str, deleted: bool) -> None:
     """``forget`` asks on a terminal; the answer decides (stdin stands in for the TTY here)."""
     import io
 
-    from slumpwatch import cli_more
-    from slumpwatch.cli import main
+    from slumpwatch.cli import main, output
     from slumpwatch.store import Span, Store
 
     db = tmp_path / "log.sqlite3"
@@ -163,7 +162,7 @@ def test_forget_asks_first(tmp_path: Path, answer: str, deleted: bool) -> None:
             return True
 
     mp = pytest.MonkeyPatch()
-    mp.setattr(cli_more.sys, "stdin", Tty(answer))
+    mp.setattr(output.sys, "stdin", Tty(answer))
     try:
         code = main(["forget", "--before", "today", "--db", str(db)])
     finally:

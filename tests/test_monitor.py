@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from slumpwatch import cli_more
+from slumpwatch import app
 from slumpwatch.calibration import Profile
 from slumpwatch.cli import main
 from slumpwatch.errors import CameraError
@@ -78,7 +78,7 @@ def test_run_on_real_frames_video(
         == 0
     )
     sent: list[tuple[str, str]] = []
-    monkeypatch.setattr(cli_more, "_notifier", lambda cfg, collect=None: _collecting_notifier(sent))
+    monkeypatch.setattr(app, "build_notifier", lambda cfg, collect=None: _collecting_notifier(sent))
     db = tmp_path / "log.sqlite3"
     assert (
         main(
@@ -233,7 +233,7 @@ def test_camera_mismatch_asks_to_recalibrate(memory_store: Store) -> None:
 def test_soak_eight_hours_memory_flat(memory_store: Store) -> None:
     import resource
 
-    from slumpwatch.cli_more import replay_into
+    from slumpwatch.app import replay_into
 
     sent: list[tuple[str, str]] = []
     store = memory_store
