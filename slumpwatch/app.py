@@ -36,15 +36,16 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
-from .calibration import Profile, load_profile
+from .calibration import Profile, load_profile, save_profile
 from .config import Config, load, parse_quiet_hours
 from .errors import CameraError, ProfileError
+from .learn import BaselineLearner
 from .lease import MonitorLease
 from .monitor import Monitor, Rates, Status, camera_frames
 from .notify.policy import AlertPolicy, PolicyConfig
 from .notify.routes import ConsoleRoute, FunctionRoute, Notifier, default_routes
-from .paths import config_file, default_db, profile_path
-from .scoring import Sensitivity
+from .paths import config_file, default_db, learned_profile_path, profile_path
+from .scoring import Baseline, Sensitivity
 from .state import Timing
 from .store import Store
 
@@ -151,6 +152,33 @@ def build_notifier(cfg: Config, collect: list[str] | None = None, console: TextI
     return Notifier(default_routes(bell=cfg.bell), timeout_s=cfg.notify_timeout_s)
 
 
+def learner_for(
+    cfg: Config, profile: Profile | None, keep: bool, on_message: OnMessage = _log_message
+) -> tuple[BaselineLearner | None, Callable[[Baseline], None] | None]:
+    """Self-calibration when there is no profile: the learner, seeded with the baseline learned for
+    this webcam last time when ``keep``, and the function that saves it (None unless ``keep``)."""
+    if profile is not None:
+        return None, None
+    if not keep:
+        return BaselineLearner(), None
+    path = learned_profile_path(cfg.camera)
+    seed = None
+    if path.exists():
+        try:
+            seed = load_profile(path).baseline
+        except ProfileError as err:
+            on_message(f"{err.one_line()}; learning again")
+
+    def save(baseline: Baseline) -> None:
+        created = datetime.now().astimezone().isoformat(timespec="seconds")
+        try:
+            save_profile(Profile(path.stem, created, baseline, f"camera {cfg.camera}"), path, backup=False)
+        except ProfileError as err:
+            on_message(err.one_line())
+
+    return BaselineLearner(seed), save
+
+
 def build_monitor(
     cfg: Config,
     profile: Profile | None,
@@ -159,7 +187,13 @@ def build_monitor(
     camera: str = "",
     on_status: Callable[[Status], None] | None = None,
     on_message: OnMessage = _log_message,
+    *,
+    keep_learned: bool = False,
+    background_notify: bool = False,
 ) -> Monitor:
+    """The monitor. Without a profile it learns the upright posture itself (``keep_learned``: from
+    and into the webcam's saved learned baseline); ``background_notify`` for live monitoring."""
+    learner, save = learner_for(cfg, profile, keep_learned, on_message)
     return Monitor(
         profile,
         store,
@@ -172,6 +206,9 @@ def build_monitor(
         camera,
         on_status,
         on_message=on_message,
+        learner=learner,
+        on_learned=save,
+        notify_in_background=background_notify,
     )
 
 
@@ -327,7 +364,18 @@ def watch(
         monitoring_log(path, on_message) as store,
         pose_estimator(model) as est,
     ):
-        monitor = build_monitor(cfg, profile, store, build_notifier(cfg), "", on_status, on_message)
+        live = not source
+        monitor = build_monitor(
+            cfg,
+            profile,
+            store,
+            build_notifier(cfg),
+            "",
+            on_status,
+            on_message,
+            keep_learned=live,
+            background_notify=live,
+        )
         frames, name, src = frames_from_source(source, cfg, monitor, stopper, interval)
         monitor.camera = name
         seen = drive(monitor, est, frames, stopper)

@@ -124,15 +124,14 @@ def _check_signals(view: View, signals: dict[str, Stat]) -> None:
         raise ValueError("a front profile needs head_y and neck_ratio for ears, eyes or nose")
 
 
-def save_profile(profile: Profile, path: Path) -> None:
-    """Writes the profile atomically; a previous one is kept as ``NAME.json.bak``."""
+def save_profile(profile: Profile, path: Path, backup: bool = True) -> None:
+    """Writes the profile atomically; a previous one is kept as ``NAME.json.bak`` when ``backup``."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(profile.to_json(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
-        if path.is_file():
-            backup = path.with_name(path.name + ".bak")
-            backup.write_bytes(path.read_bytes())
+        if backup and path.is_file():
+            path.with_name(path.name + ".bak").write_bytes(path.read_bytes())
         os.replace(tmp, path)
     except (OSError, ValueError) as err:
         why = getattr(err, "strerror", None) or str(err)
@@ -163,6 +162,11 @@ def load_profile(path: Path) -> Profile:
 def check_name(name: str) -> str:
     if not NAME_RE.match(name):
         raise ProfileError(f"invalid profile name {name!r}", "use letters, digits, '-', '_' or '.'")
+    if name.startswith("auto-"):
+        raise ProfileError(
+            f"profile names starting with 'auto-' are kept for learned postures: {name!r}",
+            "choose another name",
+        )
     return name
 
 

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError
-from .geometry import person_problem
+from .geometry import View, person_problem
 from .landmarks import PoseSample
 from .learn import BaselineLearner
 from .recording import is_recording, read_recording
@@ -295,22 +295,28 @@ def judge(
 def _judge_self(group: Sequence[Item], th: Thresholds) -> None:
     """Self-calibration, as the monitor does it: the learner sees frames in order, labels unused."""
     learner = BaselineLearner()
+    # A side camera keeps the absolute limits, as in the monitor; only front samples are learned from.
+    absolute = {id(it): score(it.sample) for it in group if it.sample is not None}
+    front = [it for it in group if it.sample is not None and absolute[id(it)].view is not View.SIDE]
     photos = len({it.t for it in group}) == 1 and len(group) > 1
     if photos:
-        for it in group:
-            if it.sample is not None:
-                learner.observe(it.sample)
+        for it in front:
+            assert it.sample is not None
+            learner.observe(it.sample)
         learner.settle()
     slumping = False
     for it in group:
         if it.sample is None:
             continue
-        if not photos:
-            learner.observe(it.sample, slumped=slumping)
-        if learner.baseline is None:
-            it.learning = True
-            continue
-        s = score(it.sample, learner.baseline)
+        if absolute[id(it)].view is View.SIDE:
+            s = absolute[id(it)]
+        else:
+            if not photos:
+                learner.observe(it.sample, slumped=slumping)
+            if learner.baseline is None:
+                it.learning = True
+                continue
+            s = score(it.sample, learner.baseline)
         verdict = is_slumped(s, th)  # per frame, as in the calibrated protocols
         if verdict is None:
             it.problem = "posture not measurable (" + ", ".join(s.uncertain or ("pose",)) + ")"
@@ -362,6 +368,7 @@ def overall(slices: Sequence[SliceResult]) -> SliceResult:
             "false_alarms",
             "no_pose",
             "calibration",
+            "learning",
         )
         for name in names:
             setattr(total, name, getattr(total, name) + getattr(s, name))

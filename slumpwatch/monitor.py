@@ -54,6 +54,7 @@ class Status:
     message: str = ""
     basis: str = ""  # what posture is judged against (``store.BASES``)
     learning_left: int = 0  # samples still to learn before the first verdict
+    t: float | None = None  # the sample's time: durations come from the sample clock
 
 
 @dataclass
@@ -190,6 +191,7 @@ class Monitor:
             self.profile is not None,
             basis=self.basis,
             learning_left=self.learner.remaining if self.learner is not None else 0,
+            t=t,
         )
         if self.on_status:
             self.on_status(status)

@@ -32,6 +32,14 @@ def profile_path(name: str) -> Path:
     return config_dir() / "profiles" / f"{name}.json"
 
 
+LEARNED_PREFIX = "auto-"
+
+
+def learned_profile_path(camera: int) -> Path:
+    """Where the upright baseline learned for webcam ``camera`` is kept (never a calibrated profile)."""
+    return config_dir() / "profiles" / f"{LEARNED_PREFIX}camera{camera}.json"
+
+
 def default_db() -> Path:
     return data_dir() / "posture.sqlite3"
 

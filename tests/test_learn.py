@@ -164,3 +164,70 @@ def test_front_without_profile_or_learner_never_warns() -> None:
         assert m.machine.state is State.UNCALIBRATED and not sent
     finally:
         store.close()
+
+
+def _balanced(argv: list[str], capsys: object) -> dict[tuple[str, str], float | None]:
+    import json
+
+    from slumpwatch.cli import main
+
+    assert main(argv) == 0
+    data = json.loads(capsys.readouterr().out)  # type: ignore[attr-defined]
+    (mode,) = data.values()
+    return {(s["subject"], s["session"]): s["balanced_accuracy"] for s in mode["slices"]}
+
+
+def test_self_mode_is_within_005_of_calibrated_on_the_shared_recordings(capsys: object) -> None:
+    import pytest
+
+    from .conftest import SHARED
+
+    recordings = SHARED.parent / "recordings"
+    if not recordings.is_dir():
+        pytest.skip(f"shared landmark recordings not found at {recordings}")
+    for name in ("posturemax", "nelsonak47", "babu"):
+        path = str(recordings / f"{name}.jsonl")
+        calibrated = _balanced(["evaluate", path, "--calibrated", "--json"], capsys)
+        learned = _balanced(["evaluate", path, "--mode", "self", "--json"], capsys)
+        for key, ba in calibrated.items():
+            assert ba is not None and learned[key] is not None
+            assert learned[key] >= ba - 0.05, (name, key, learned[key], ba)
+
+
+def test_self_mode_on_the_real_front_photos(shared_frames: Path, capsys: object) -> None:
+    labels = str(shared_frames / "labels.csv")
+    calibrated = _balanced(["evaluate", labels, "--calibrated", "--json"], capsys)
+    learned = _balanced(["evaluate", labels, "--mode", "self", "--json"], capsys)
+    for key in (("front-1", "A"), ("front-1", "B"), ("side-1", "A")):
+        assert learned[key] is not None and calibrated[key] is not None
+        assert learned[key] >= calibrated[key] - 0.05, (key, learned[key], calibrated[key])
+
+
+def test_the_webcam_learned_posture_is_kept_apart_from_calibrations(tmp_path: Path) -> None:
+    import pytest
+
+    from slumpwatch.app import learner_for
+    from slumpwatch.calibration import check_name
+    from slumpwatch.config import Config
+    from slumpwatch.errors import ProfileError
+    from slumpwatch.paths import learned_profile_path
+
+    cfg = Config(camera=1)
+    learner, save = learner_for(cfg, None, keep=True, on_message=lambda m: None)
+    assert learner is not None and learner.learning and save is not None
+    rng = random.Random(5)
+    for _ in range(50):
+        learner.observe(_pose(rng, 0.0, 0.6))
+    assert learner.baseline is not None
+    save(learner.baseline)
+    path = learned_profile_path(1)
+    assert path.is_file() and path.name.startswith("auto-")
+    again, _ = learner_for(cfg, None, keep=True, on_message=lambda m: None)
+    assert again is not None and not again.learning and again.seeded
+    # Replays and files learn afresh and save nothing; a calibration profile turns learning off.
+    fresh, no_save = learner_for(cfg, None, keep=False)
+    assert fresh is not None and fresh.learning and no_save is None
+    profile = load_profile(path)
+    assert learner_for(cfg, profile, keep=True) == (None, None)
+    with pytest.raises(ProfileError):
+        check_name("auto-camera1")

@@ -111,6 +111,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     example: slumpwatch evaluate ../shared/frames/labels.csv
     example: slumpwatch evaluate ../shared/recordings/posturemax.jsonl --calibrated --protocol first-run
+    example: slumpwatch evaluate ../shared/recordings/nelsonak47.jsonl --mode self
     """
     from ..evaluate import judge, load_items, overall, summarise
     from ..pipeline import detect_file
@@ -128,17 +129,18 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     modes = ["calibrated", "uncalibrated"] if args.mode == "both" else [args.mode]
     result: dict[str, Any] = {}
     for mode in modes:
+        protocol = "self" if mode == "self" else args.protocol
         judge(
             items,
-            calibrated=mode == "calibrated",
+            calibrated=mode != "uncalibrated",
             sensitivity=Sensitivity(args.sensitivity),
-            protocol=args.protocol,
+            protocol=protocol,
             calibration_frames=args.calibration_frames,
         )
         slices = summarise(items)
         result[mode] = {"slices": [s.as_dict() for s in slices], "overall": overall(slices).as_dict()}
-        if mode == "calibrated":
-            result[mode]["protocol"] = args.protocol
+        if mode != "uncalibrated":
+            result[mode]["protocol"] = protocol
     if args.json:
         _out(json.dumps(result, indent=2))
         return 0
@@ -146,7 +148,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         _out(f"{mode}:" + (f" (protocol {data['protocol']})" if "protocol" in data else ""))
         _out(
             f"  {'subject':10s} {'session':8s} {'view':6s} {'n':>4s} {'acc':>6s} {'recall':>7s} "
-            f"{'false':>6s} {'bal':>6s} {'nopose':>6s}  other labels"
+            f"{'false':>6s} {'bal':>6s} {'nopose':>6s} {'learn':>6s}  other labels"
         )
         for s in [*data["slices"], data["overall"]]:
             other = "; ".join(
@@ -155,7 +157,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
             _out(
                 f"  {s['subject']:10s} {s['session']:8s} {s['view']:6s} {s['n']:4d} {_pct(s['accuracy'])} "
                 f"{_pct(s['slumped_recall'], 7)} {_pct(s['false_alarm_rate'])} "
-                f"{_pct(s['balanced_accuracy'])} {s['no_pose']:6d}  {other}"
+                f"{_pct(s['balanced_accuracy'])} {s['no_pose']:6d} {s['learning']:6d}  {other}"
             )
             for note in s["notes"]:
                 _out(f"      note: {note}")
@@ -180,7 +182,12 @@ def register(sub: Subparsers) -> None:
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--calibrated", dest="mode", action="store_const", const="calibrated")
     mode.add_argument("--uncalibrated", dest="mode", action="store_const", const="uncalibrated")
-    mode.add_argument("--mode", choices=["calibrated", "uncalibrated", "both"])
+    mode.add_argument(
+        "--mode",
+        choices=["calibrated", "uncalibrated", "both", "self"],
+        help="self: no calibration, the monitor's learner replayed in time order (frames it is still "
+        "learning from are counted as 'learn', not scored)",
+    )
     p.set_defaults(mode="both")
     p.add_argument("--sensitivity", choices=["low", "medium", "high"], default="medium")
     p.add_argument(

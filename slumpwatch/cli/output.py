@@ -41,6 +41,25 @@ def interactive() -> bool:
     return bool(sys.stdin and sys.stdin.isatty())
 
 
+_REFERENCE = {
+    "calibrated": "vs your calibration",
+    "learned": "vs your learned upright",
+    "doubtful": "vs learned upright (doubtful: run `slumpwatch calibrate`)",
+    "absolute": "vs absolute limits",
+    "uncalibrated": "(no verdict: run `slumpwatch calibrate`)",
+}
+
+
+def status_text(st: Status) -> str:
+    """One status line: state, how long (on the samples' clock, never negative), angle, reference."""
+    assert st.state is not None
+    seconds = max(int((st.t if st.t is not None else time.time()) - st.since), 0)
+    if st.state.value == "learning":
+        return f"learning your upright posture: {st.learning_left} more samples (sit as you normally do)"
+    angle = "-" if st.trunk_deg is None else f"{st.trunk_deg:+.0f}°"
+    return f"{st.state.value:12s} for {seconds}s, trunk {angle} {_REFERENCE.get(st.basis, '')}".rstrip()
+
+
 def status_printer() -> Callable[[Status], None]:
     """The live status line (only on a terminal)."""
     tty = sys.stdout.isatty()
@@ -48,11 +67,9 @@ def status_printer() -> Callable[[Status], None]:
     def show(st: Status) -> None:
         if st.state is None:
             return
-        angle = "-" if st.trunk_deg is None else f"{st.trunk_deg:+.0f}°"
-        ref = "vs upright" if st.calibrated else "(uncalibrated)"
-        line = f"{st.state.value:12s} trunk {angle} {ref}  for {int(time.time() - st.since) if tty else 0}s"
+        line = status_text(st)
         if tty:
-            sys.stdout.write("\r" + line.ljust(60))
+            sys.stdout.write("\r" + line.ljust(78))
             sys.stdout.flush()
 
     return show
