@@ -19,8 +19,8 @@ calibration profile (:mod:`slumpwatch.monitor`) and by ``evaluate --mode self``.
   learning. Only samples not judged slumped count: leaning in towards the screen can make the
   shoulders look half again as wide, and that is a slump, not a moved camera.
 * **Doubt**: a person who sat one way all along (the window's median frame scores less than
-  ``CONTRAST_INDEX`` against the reference, and no correction happened) gives no contrast: the
-  reference may be a slump. ``doubtful`` is then true, and the monitor and reports suggest
+  ``CONTRAST_INDEX`` against the reference, no sample scored as a slump against it, and no
+  correction happened) gives no contrast: the reference may itself be a slump. ``doubtful`` is then true, and the monitor and reports suggest
   ``slumpwatch calibrate``.
 * **Correction**: ``MOVE_SAMPLES`` samples in a row clearly more upright than the reference (slump
   index at most ``UPRIGHTER_INDEX``) mean it was learned while slumped: the window keeps only what
@@ -97,6 +97,11 @@ class BaselineLearner:
             self.restarts += 1
         if sample.image_size is not None:
             self.size = sample.image_size
+        if self.baseline is not None:
+            m = front_measures(feats, self.baseline.signals)
+            if m is not None and front_index(m, self.baseline.noise) >= 1.0:
+                # Seen clearly worse than the reference: it is not the person's worst posture.
+                self._contrast_seen, self.doubtful = True, False
         if self.baseline is not None and not slumped and self._sits_more_upright(feats):
             self._correct()
             return

@@ -17,6 +17,7 @@ from .store import AlertRecord, Span
 
 PRESENT = ("upright", "slumped", "uncalibrated", "learning")
 STATES = ("upright", "slumped", "away", "uncalibrated", "learning", "paused")
+DOUBTFUL_MIN_S = 300.0  # a doubtful learned posture this long (and a quarter of it) earns the advice
 DOUBTFUL_ADVICE = (
     "slumpwatch learned your upright posture without seeing you sit clearly more upright: if you "
     "were slumped then, run `slumpwatch calibrate`"
@@ -92,7 +93,8 @@ def reduce_day(day: date, tz: tzinfo, spans: Sequence[Span], alerts: Sequence[Al
     day_alerts = [x for x in alerts if lo <= x.t < hi]
     rep.alerts = len(day_alerts)
     rep.exercises = dict(Counter(x.exercise for x in day_alerts if x.exercise))
-    if rep.judged_s.get("doubtful"):
+    doubtful, learned = rep.judged_s.get("doubtful", 0.0), rep.judged_s.get("learned", 0.0)
+    if doubtful >= DOUBTFUL_MIN_S and doubtful >= 0.25 * (doubtful + learned):
         rep.advice.append(DOUBTFUL_ADVICE)
     return rep
 
