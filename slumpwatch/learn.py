@@ -20,8 +20,8 @@ calibration profile (:mod:`slumpwatch.monitor`) and by ``evaluate --mode self``.
   shoulders look half again as wide, and that is a slump, not a moved camera.
 * **Doubt**: a person who sat one way all along (the window's median frame scores less than
   ``CONTRAST_INDEX`` against the reference, no sample scored as a slump against it, and no
-  correction happened) gives no contrast: the reference may itself be a slump. ``doubtful`` is then true, and the monitor and reports suggest
-  ``slumpwatch calibrate``.
+  correction happened) gives no contrast: the reference may itself be a slump. ``doubtful`` is
+  then true, and the monitor and reports suggest ``slumpwatch calibrate``.
 * **Correction**: ``MOVE_SAMPLES`` samples in a row clearly more upright than the reference (slump
   index at most ``UPRIGHTER_INDEX``) mean it was learned while slumped: the window keeps only what
   that posture does not call slumped, and the reference is learned again from it.
