@@ -25,8 +25,9 @@ mirror image. Against the calibrated baseline (medians of the upright frames):
 * *head drop* ``d``: how far the head sank in the image, in baseline neck lengths (the vertical
   head-to-shoulder distance when upright). Sinking down in the chair shows here first.
 
-Each measure's noise is its robust spread over the calibration frames (1.4826 x the median absolute
-deviation), and its threshold is ``max(effect floor, 2.5 x noise)``, capped at 1.5 x the floor: the
+Each measure's noise is its spread over the calibration frames on the slump side (1.4826 x the
+median absolute deviation, or the upper tail's spread if wider: :func:`slump_side_sigma`), and its
+threshold is ``max(effect floor, 2.5 x noise)``, capped at 1.5 x the floor: the
 floors (a 12.5% shorter neck, a drop of 0.35 neck lengths) are the smallest changes that mean a
 slump; a jittery calibration can raise a threshold by half, never multiply it. The index is
 ``neck / T_neck + max(drop, 0) / T_drop``: two half-strength signs add up to one slump. The
@@ -432,7 +433,22 @@ def _noise(view: View, rows: Sequence[Mapping[str, float]], signals: Mapping[str
     ms = [m for r in rows if (m := front_measures(r, signals)) is not None]
     if not ms:
         return {}
-    return {"neck": robust_sigma([m["neck"] for m in ms]), "drop": robust_sigma([m["drop"] for m in ms])}
+    return {
+        "neck": slump_side_sigma([m["neck"] for m in ms]),
+        "drop": slump_side_sigma([m["drop"] for m in ms]),
+    }
+
+
+def slump_side_sigma(values: Sequence[float]) -> float:
+    """Noise of an upright measure in the direction of a slump: the robust sigma, or the spread of
+    its upper tail (90th percentile over the median, as normal sigmas) if that is wider. Upright
+    frames that stray, do so towards a slump (the body shifting down in the image), and only
+    that side can cause a false alarm."""
+    if len(values) < 2:
+        return 0.0
+    ordered = sorted(values)
+    upper = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))] - statistics.median(ordered)
+    return max(robust_sigma(values), upper / 1.2816)
 
 
 def is_slumped(s: Score, thresholds: Thresholds, currently_slumped: bool = False) -> bool | None:
