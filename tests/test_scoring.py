@@ -140,3 +140,16 @@ def test_hysteresis_keeps_slump_until_exit_threshold() -> None:
 def test_build_baseline_refuses_nothing() -> None:
     with pytest.raises(ValueError):
         build_baseline([])
+
+
+def test_slump_side_noise_sees_the_upper_tail_and_not_the_lower() -> None:
+    from slumpwatch.scoring import robust_sigma, slump_side_sigma
+
+    core = [0.0, 0.01, -0.01, 0.005, -0.005, 0.002, -0.002, 0.008, -0.008, 0.0]
+    assert slump_side_sigma(core) == pytest.approx(robust_sigma(core), rel=0.1)  # normal noise: alike
+    # Upright frames that strayed towards a slump (10% of them) widen the noise; a stray the other
+    # way (the head higher) does not.
+    towards = core * 2 + [0.3, 0.3, 0.3]
+    away = core * 2 + [-0.3, -0.3, -0.3]
+    assert slump_side_sigma(towards) > 3 * robust_sigma(towards)
+    assert slump_side_sigma(away) == pytest.approx(robust_sigma(away))
