@@ -69,7 +69,7 @@ h1 { font-size: 1.7rem; margin: 0; line-height: 1.2; }
 h2 { font-size: 1.15rem; margin: 0 0 .6rem; }
 section, .card { background: var(--card); border: 1px solid var(--line); border-radius: 14px; }
 section { padding: 1rem 1.1rem; margin-top: 1rem; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(10.5rem, 1fr)); gap: .75rem;
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr)); gap: .75rem;
   margin-top: 1.2rem; }
 .card { padding: .8rem 1rem; }
 .card .k { color: var(--muted); font-size: .85rem; }
@@ -104,7 +104,10 @@ def _svg(fig: Any) -> str:
     buf = io.StringIO()
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None}, transparent=True)
     text = buf.getvalue()
-    return text[text.index("<svg") :]
+    text = text[text.index("<svg") :]
+    if "<metadata>" in text:  # matplotlib's RDF block: only namespaces, no use on a page
+        text = text[: text.index("<metadata>")] + text[text.index("</metadata>") + len("</metadata>") :]
+    return text
 
 
 def _figure(size: tuple[float, float]) -> tuple[Any, Any]:

@@ -429,7 +429,6 @@ def to_json(days: Sequence[DayReport]) -> str:
 
 CSV_FIELDS = (
     "day",
-    "score",
     "monitored_s",
     "present_s",
     "slumped_s",
@@ -439,6 +438,7 @@ CSV_FIELDS = (
     "mean_deviation_deg",
     "worst_deviation_deg",
     "alerts",
+    "score",  # new columns go last: scripts reading by position keep working
     "previous_share",
     "streak",
 )
