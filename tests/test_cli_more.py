@@ -19,7 +19,7 @@ from .conftest import ROOT, front_pose
 def test_missing_camera_is_a_clear_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["run", "--camera", "9", "--db", str(tmp_path / "x.db"), "--quiet", "--uncalibrated"]) == 3
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1].startswith("slumpwatch: camera 9 not found or busy")
+    assert err[-1].startswith("slumpwatch: camera 9 ")
 
 
 @pytest.mark.parametrize(
