@@ -76,6 +76,7 @@ section { padding: 1rem 1.1rem; margin-top: 1rem; }
 .card .v { font-size: 1.6rem; font-weight: 700; line-height: 1.2; }
 .card .s { color: var(--muted); font-size: .85rem; }
 .card.score .v { font-size: 2.6rem; color: var(--accent); }
+.card .v small { font-size: .45em; font-weight: 600; color: var(--muted); }
 figure { margin: .4rem 0 0; }
 figure svg { display: block; width: 100%; height: auto; }
 figcaption { color: var(--muted); font-size: .85rem; }
@@ -95,7 +96,8 @@ code { background: var(--bg); border: 1px solid var(--line); border-radius: 5px;
 .empty { font-size: 1.05rem; }
 .note { border-left: 4px solid var(--slumped); padding-left: .8rem; }
 @media (max-width: 34rem) { body { font-size: 15px; } dl { grid-template-columns: 1fr; }
-  .card .v { font-size: 1.35rem; } .card.score .v { font-size: 2.1rem; } }
+  .card .v { font-size: 1.35rem; } .card.score .v { font-size: 2.1rem; }
+  figure { overflow-x: auto; } figure svg { min-width: 30rem; } }
 """
 
 
@@ -119,7 +121,7 @@ def _figure(size: tuple[float, float]) -> tuple[Any, Any]:
             "svg.hashsalt": "slumpwatch",
             "svg.fonttype": "none",  # text stays text: small, selectable, in the page's font
             "font.family": "sans-serif",
-            "font.size": 10,
+            "font.size": 11,
             "text.color": INK,
             "axes.labelcolor": INK,
             "axes.edgecolor": INK,
@@ -158,7 +160,7 @@ def _hour_ticks(ax: Any, lo: int, hi: int) -> None:
 
 
 def timeline_chart(rep: DayReport, tz: tzinfo) -> str:
-    fig, ax = _figure((9, 1.3))
+    fig, ax = _figure((7.5, 1.3))
     start = _day_start(rep, tz)
     lo, hi = desk_hours(rep, tz)
     by_state: dict[str, list[tuple[float, float]]] = {}
@@ -177,7 +179,7 @@ def timeline_chart(rep: DayReport, tz: tzinfo) -> str:
 
 
 def hourly_chart(rep: DayReport, tz: tzinfo) -> str:
-    fig, ax = _figure((9, 2.0))
+    fig, ax = _figure((7.5, 2.0))
     lo, hi = desk_hours(rep, tz)
     hours = [h for h in range(lo, hi) if hour_share(rep.hours[h]) is not None]
     ax.bar(
@@ -199,7 +201,7 @@ def trend_points(days: Sequence[DayReport]) -> list[float | None]:
 
 
 def trend_chart(days: Sequence[DayReport]) -> str:
-    fig, ax = _figure((9, 2.2))
+    fig, ax = _figure((7.5, 2.2))
     points = trend_points(days)
     xs = range(len(days))
     ax.plot(xs, [math.nan if p is None else p for p in points], marker="o", color=COLOURS["slumped"])
@@ -215,7 +217,7 @@ def trend_chart(days: Sequence[DayReport]) -> str:
 
 
 def minutes_chart(days: Sequence[DayReport]) -> str:
-    fig, ax = _figure((9, 2.6))
+    fig, ax = _figure((7.5, 2.6))
     xs = list(range(len(days)))
     bottom = [0.0] * len(days)
     layers = (
@@ -240,7 +242,7 @@ def minutes_chart(days: Sequence[DayReport]) -> str:
 
 
 def worst_hours_chart(days: Sequence[DayReport]) -> str:
-    fig, ax = _figure((9, 2.0))
+    fig, ax = _figure((7.5, 2.0))
     hours = []
     for h in range(24):
         present = sum(present_of(d.hours[h]) for d in days)
@@ -286,8 +288,11 @@ def _page(title: str, body: str) -> str:
 
 def _card(key: str, value: str, sub: str = "", cls: str = "") -> str:
     extra = f' class="card {cls}"' if cls else ' class="card"'
+    shown = _e(value)
+    if value.endswith("/100"):  # the score: "56/100" with a small "/100"
+        shown = f"{_e(value[:-4])}<small>/100</small>"
     return (
-        f'<div{extra}><div class="k">{_e(key)}</div><div class="v">{_e(value)}</div>'
+        f'<div{extra}><div class="k">{_e(key)}</div><div class="v">{shown}</div>'
         f'<div class="s">{_e(sub)}</div></div>'
     )
 
