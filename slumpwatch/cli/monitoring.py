@@ -48,6 +48,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """
     from ..app import Stopper, watch
     from ..recording import is_recording
+    from ..report import plural
 
     cfg, _ = config_from(args)
     profile = _profile(cfg, args)
@@ -75,7 +76,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     why = "stopped by a signal" if stopper.stop else getattr(src, "ended", "") or "source ended"
     skipped = getattr(src, "skipped", 0)
     extra = f"; {skipped} unreadable frames skipped" if skipped else ""
-    _out(f"monitoring ended ({why}{extra}); {len(monitor.sent)} warnings sent{_dropped(monitor.dropped)}")
+    sent = plural(len(monitor.sent), "warning")
+    _out(f"monitoring ended ({why}{extra}); {sent} sent{_dropped(monitor.dropped)}")
     return 0
 
 
@@ -137,6 +139,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     example: slumpwatch replay sample_frames/front_desk.jsonl --profile-file calibration/front_desk.json
     """
     from ..app import Stopper, replay
+    from ..report import plural
 
     cfg, _ = config_from(args)
     profile = _profile(cfg, args)
@@ -161,7 +164,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if not args.quiet:
         _out()
     why = " (stopped by a signal)" if stopper.stop else ""
-    _out(f"replay ended{why}; {len(monitor.sent)} warnings sent{_dropped(monitor.dropped)}")
+    _out(f"replay ended{why}; {plural(len(monitor.sent), 'warning')} sent{_dropped(monitor.dropped)}")
     return 0
 
 
