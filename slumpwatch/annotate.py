@@ -32,25 +32,29 @@ def draw(frame: np.ndarray, sample: PoseSample | None, geo: Geometry | None, not
         lines.append(f"view {geo.view.value}")
         lines.append("trunk " + ("-" if geo.trunk_deg is None else f"{geo.trunk_deg:+.1f} deg"))
         lines.append("neck " + ("-" if geo.neck_deg is None else f"{geo.neck_deg:+.1f} deg"))
-    _text(out, lines, scale, cv2)
+    _text(out, lines, cv2)
     return out
 
 
-def _text(img: np.ndarray, lines: list[str], scale: float, cv2: Any) -> None:
-    y = int(22 * scale)
+TEXT_HEIGHT = 0.035  # of the image's shorter side
+
+
+def _text(img: np.ndarray, lines: list[str], cv2: Any) -> None:
+    """White text with a black outline (reads on a white wall and on a dark room), its height a
+    fixed share of the image, whatever the resolution."""
+    h, w = img.shape[:2]
+    height = max(int(TEXT_HEIGHT * min(h, w)), 10)
+    fill = max(height // 12, 1)
+    r = max(height // 10, 2)  # the outline's width: the text drawn in black, shifted all around
+    ring = [(dx, dy) for dx in (-r, 0, r) for dy in (-r, 0, r) if dx or dy]
+    font = cv2.FONT_HERSHEY_SIMPLEX
+    size = cv2.getFontScaleFromHeight(font, height, fill)
+    x, y = height // 2, int(height * 1.5)
     for line in lines:
-        for color, thick in (((0, 0, 0), 3), ((255, 255, 255), 1)):
-            cv2.putText(
-                img,
-                line,
-                (8, y),
-                cv2.FONT_HERSHEY_SIMPLEX,
-                0.55 * scale,
-                color,
-                max(int(thick * scale), 1),
-                cv2.LINE_AA,
-            )
-        y += int(22 * scale)
+        for dx, dy in ring:
+            cv2.putText(img, line, (x + dx, y + dy), font, size, (0, 0, 0), fill + 1, cv2.LINE_AA)
+        cv2.putText(img, line, (x, y), font, size, (255, 255, 255), fill, cv2.LINE_AA)
+        y += int(height * 1.6)
 
 
 def save_new(folder: Path, stem: str, image: np.ndarray) -> Path:

@@ -292,19 +292,26 @@ def duty_cycle(
     stopper: Stopper,
     burst_s: float = 3.0,
 ) -> Frames:
-    """Opens the camera for a short burst every ``interval`` seconds; the light is off in between."""
+    """Opens the camera for a short burst every ``interval`` seconds; the light is off in between.
+
+    A camera that never delivered a frame is a set-up problem: its error is raised, as without
+    ``interval``; a later loss pauses the monitor until the camera is back."""
+    worked = False
     while not stopper.stop:
         began = time.time()
         try:
             cam = open_camera()
             try:
                 for _, frame in cam.frames():
+                    worked = True
                     yield time.time(), frame
                     if time.time() - began >= burst_s or stopper.stop:
                         break
             finally:
                 cam.close()
         except CameraError as err:
+            if not worked:
+                raise
             monitor.pause(time.time(), str(err))
         stopper.sleep(interval - (time.time() - began))
 

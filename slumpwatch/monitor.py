@@ -279,7 +279,8 @@ class Monitor:
         if s is None or s.trunk_deg is None:
             return
         local = datetime.fromtimestamp(t, self.tz)
-        alert = self.policy.decide(t, local, t - self.machine.since, s.trunk_deg)
+        personal = self.basis in ("calibrated", "learned", "doubtful")
+        alert = self.policy.decide(t, local, t - self.machine.since, s.trunk_deg, personal)
         if alert is None:
             return
         record = AlertRecord(t, alert.kind, alert.exercise.key, None)

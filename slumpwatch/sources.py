@@ -177,14 +177,23 @@ class Camera:
         self._cap: Any = None
 
     def open(self) -> None:
+        from .pose import quiet_native_stderr
+
         cv2 = _cv2()
-        cap = cv2.VideoCapture(self.index)
-        if not cap.isOpened():
-            cap.release()
-            raise CameraError(
-                f"camera {self.index} not found or busy",
-                "plug it in, close other apps using it, or pass --source FILE|DIR",
-            )
+        # Probing writes OpenCV's own warnings (V4L2, FFmpeg, obsensor: about ten lines) straight
+        # to file descriptor 2; slumpwatch says what went wrong in one line instead.
+        level = cv2.utils.logging.getLogLevel()
+        cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
+        try:
+            with quiet_native_stderr():
+                cap = cv2.VideoCapture(self.index)
+                opened = cap.isOpened()
+                if not opened:
+                    cap.release()
+        finally:
+            cv2.utils.logging.setLogLevel(level)
+        if not opened:
+            raise camera_problem(self.index)
         cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
         if self.size:
             cap.set(cv2.CAP_PROP_FRAME_WIDTH, self.size[0])
@@ -213,6 +222,45 @@ class Camera:
         if self._cap is not None:
             self._cap.release()
             self._cap = None
+
+
+def video_devices(dev: Path = Path("/dev")) -> list[Path]:
+    """The video device nodes (Linux); empty where there are none or no /dev."""
+    try:
+        return sorted(dev.glob("video*"), key=lambda p: (len(p.name), p.name))
+    except OSError:
+        return []
+
+
+def camera_problem(index: int, dev: Path = Path("/dev")) -> CameraError:
+    """Why camera ``index`` did not open, as far as can be told, and what to do: one line."""
+    devices = video_devices(dev)
+    tried = dev / f"video{index}"
+    others = ", ".join(p.name.removeprefix("video") for p in devices if p != tried)
+    if not dev.is_dir():  # macOS, Windows: no device nodes to look at
+        return CameraError(
+            f"camera {index} did not open", "plug a webcam in, close programs using it, or pass --camera N"
+        )
+    if not devices:
+        return CameraError(
+            f"camera {index} not found: no /dev/video* device on this machine",
+            "plug a webcam in, or pass --source FILE|DIR",
+        )
+    if tried not in devices:
+        return CameraError(
+            f"camera {index} not found: no {tried} (there is {', '.join(str(p) for p in devices)})",
+            f"pass --camera N with N one of {others}",
+        )
+    if not os.access(tried, os.R_OK | os.W_OK):
+        return CameraError(
+            f"camera {index}: no permission to open {tried}",
+            "add yourself to the video group (sudo usermod -aG video $USER) and log in again",
+        )
+    more = f", or pass --camera N with N one of {others}" if others else ""
+    return CameraError(
+        f"camera {index} ({tried}) would not open: busy, or not a capture device",
+        f"close other programs using the camera (video calls, browsers){more}",
+    )
 
 
 def collect_images(paths: Sequence[Path]) -> tuple[list[Path], list[Path], list[str]]:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import re
+import time
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,7 @@ from .conftest import ROOT, front_pose
 def test_missing_camera_is_a_clear_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["run", "--camera", "9", "--db", str(tmp_path / "x.db"), "--quiet", "--uncalibrated"]) == 3
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1].startswith("slumpwatch: camera 9 not found or busy")
+    assert err[-1].startswith("slumpwatch: camera 9 ")
 
 
 @pytest.mark.parametrize(
@@ -77,11 +79,23 @@ def test_config_command_shows_sources(capsys: pytest.CaptureFixture[str]) -> Non
     assert "onset_s = 20.0    # from default" in out
 
 
-def test_demo_replays_samples_and_reports(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo"]) == 0
+def test_demo_tells_the_whole_story(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from slumpwatch.notify.exercises import BY_KEY
+
+    t0 = time.monotonic()
+    assert main(["demo", "--output-dir", str(tmp_path)]) == 0
+    assert time.monotonic() - t0 < 60
     out = capsys.readouterr().out
-    assert out.count("would notify: Sit back in your chair") == 2
+    assert "warning: Sit back in your chair." in out  # a nudge
+    escalation = re.search(r"warning: Time to straighten up\. .* Try: ([^(]+) \(", out)
+    assert escalation, out  # an escalation to an exercise of the guide, with all its steps
+    exercise = next(e for e in BY_KEY.values() if e.name == escalation.group(1))
+    assert exercise.key != "sit-back"
+    for i, step in enumerate(exercise.steps, 1):
+        assert f"{i}. {step}" in out
     assert "Posture report for" in out and "slump episodes" in out
+    assert (tmp_path / "report.html").is_file() and (tmp_path / "week.html").is_file()
+    assert (tmp_path / "report.html").as_uri() in out
 
 
 def test_replay_export_forget(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -202,6 +202,6 @@ def test_html_report_renders_in_headless_chromium(tmp_path: Path) -> None:
     dom = proc.stdout
     for chart in ("timeline", "hourly", "trend"):
         assert f'id="{chart}"' in dom
-    assert "Posture report for" in dom
+    assert "Posture report" in dom
     console = [line for line in proc.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
     assert console == []

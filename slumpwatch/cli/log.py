@@ -50,9 +50,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     rep = week[-1]
     days = week if args.week else [rep]
     if args.format == "html":
-        from ..html_report import render_html
+        from ..html_report import render_html, render_week_html
 
-        text = render_html(rep, week, tz)
+        text = render_week_html(week) if args.week else render_html(rep, week, tz)
     elif args.format == "json":
         text = to_json(days)
     elif args.format == "csv":

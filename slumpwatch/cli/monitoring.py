@@ -48,6 +48,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     """
     from ..app import Stopper, watch
     from ..recording import is_recording
+    from ..report import plural
 
     cfg, _ = config_from(args)
     profile = _profile(cfg, args)
@@ -75,7 +76,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     why = "stopped by a signal" if stopper.stop else getattr(src, "ended", "") or "source ended"
     skipped = getattr(src, "skipped", 0)
     extra = f"; {skipped} unreadable frames skipped" if skipped else ""
-    _out(f"monitoring ended ({why}{extra}); {len(monitor.sent)} warnings sent{_dropped(monitor.dropped)}")
+    sent = plural(len(monitor.sent), "warning")
+    _out(f"monitoring ended ({why}{extra}); {sent} sent{_dropped(monitor.dropped)}")
     return 0
 
 
@@ -137,6 +139,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     example: slumpwatch replay sample_frames/front_desk.jsonl --profile-file calibration/front_desk.json
     """
     from ..app import Stopper, replay
+    from ..report import plural
 
     cfg, _ = config_from(args)
     profile = _profile(cfg, args)
@@ -161,47 +164,90 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if not args.quiet:
         _out()
     why = " (stopped by a signal)" if stopper.stop else ""
-    _out(f"replay ended{why}; {len(monitor.sent)} warnings sent{_dropped(monitor.dropped)}")
+    _out(f"replay ended{why}; {plural(len(monitor.sent), 'warning')} sent{_dropped(monitor.dropped)}")
     return 0
 
 
+# The demo's policy: the shipped defaults (5 min cooldown, 10 min to escalate) would never escalate
+# within the sample recordings' minute-long slumps, so the demo shortens them to tell the whole story.
+DEMO_COOLDOWN_S = 30.0
+DEMO_ESCALATE_AFTER_S = 45.0
+# Earlier days the samples are also replayed into (days ago -> recordings), so the week page has a
+# trend with gaps; only today's replay is printed.
+DEMO_EARLIER = {1: ("front_desk",), 3: ("side_desk",), 4: ("front_desk", "side_desk")}
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
-    """Replay the sample recordings through the whole pipeline and print the report.
+    """Replay the sample recordings through the whole pipeline: a nudge, an escalation to an exercise
+    from the guide, the day's report, and the HTML reports (day and week) written to open.
 
     example: slumpwatch demo
+    example: slumpwatch demo --output-dir /tmp/slumpwatch-demo
     """
+    from datetime import timedelta
+
     from ..app import build_monitor, build_notifier, local_tz, replay_into
     from ..calibration import load_profile
     from ..config import Config
-    from ..report import day_bounds, reduce_day, render_text
+    from ..html_report import render_html, render_week_html
+    from ..notify.exercises import BY_KEY
+    from ..report import day_bounds, reduce_week, render_text
     from ..store import Store
 
     samples = ROOT / "sample_frames"
     recordings = sorted(samples.glob("*.jsonl"))
     if not recordings:
         raise InputError(f"no sample recordings in {samples}", "run the demo from a clone of the repository")
+    out_dir = Path(args.output_dir) if args.output_dir else Path(tempfile.gettempdir()) / "slumpwatch-demo"
     tz = local_tz()
     day = datetime.now(tz).date()
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = Config(db=str(Path(tmp) / "demo.sqlite3"))
+        cfg = Config(
+            db=str(Path(tmp) / "demo.sqlite3"),
+            cooldown_s=DEMO_COOLDOWN_S,
+            escalate_after_s=DEMO_ESCALATE_AFTER_S,
+        )
+        _out(
+            f"slumpwatch demo: the sample recordings replayed as today's work (warnings after "
+            f"{DEMO_COOLDOWN_S:.0f} s cooldown, an exercise once a slump outlasts a nudge; "
+            "the defaults are 5 and 10 min)"
+        )
         with Store(cfg.db) as store:
-            start = datetime(day.year, day.month, day.day, 9, 0, tzinfo=tz).timestamp()
-            for rec in recordings:
-                profile_file = ROOT / "calibration" / f"{rec.stem}.json"
-                profile = load_profile(profile_file) if profile_file.exists() else None
-                warnings: list[str] = []
-                monitor = build_monitor(
-                    cfg, profile, store, build_notifier(cfg, warnings), rec.name, on_message=_err
-                )
-                _out(f"== replaying {rec.name} ({'profile ' + profile.name if profile else 'uncalibrated'})")
-                end = replay_into(monitor, rec, start, 0.0)
-                for w in warnings:
-                    _out(f"   would notify: {w}")
-                start = end + 600
-            lo, hi = day_bounds(day, tz)
-            rep = reduce_day(day, tz, store.spans(lo, hi), store.alerts(lo, hi))
+            for ago in (*sorted(DEMO_EARLIER, reverse=True), 0):
+                when = day - timedelta(days=ago)
+                start = datetime(when.year, when.month, when.day, 9, 0, tzinfo=tz).timestamp()
+                for rec in recordings:
+                    if ago and rec.stem not in DEMO_EARLIER[ago]:
+                        continue
+                    profile_file = ROOT / "calibration" / f"{rec.stem}.json"
+                    profile = load_profile(profile_file) if profile_file.exists() else None
+                    monitor = build_monitor(
+                        cfg, profile, store, build_notifier(cfg, []), rec.name, on_message=_err
+                    )
+                    end = replay_into(monitor, rec, start, 0.0)
+                    start = end + 600
+                    if ago:
+                        continue
+                    _out(f"== {rec.name} ({'profile ' + profile.name if profile else 'uncalibrated'})")
+                    for sent in monitor.sent:
+                        clock = datetime.fromtimestamp(sent.t, tz).strftime("%H:%M:%S")
+                        _out(f"   {clock} warning: {sent.title}. {sent.body}")
+                        exercise = BY_KEY.get(sent.exercise)
+                        if exercise is not None and sent.exercise != "sit-back":
+                            for i, step in enumerate(exercise.steps, 1):
+                                _out(f"            {i}. {step}")
+            lo, _ = day_bounds(day - timedelta(days=6), tz)
+            _, hi = day_bounds(day, tz)
+            week = reduce_week(day, tz, store.spans(lo, hi), store.alerts(lo, hi))
         _out()
-        _out(render_text(rep))
+        _out(render_text(week[-1]))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        day_page, week_page = out_dir / "report.html", out_dir / "week.html"
+        day_page.write_text(render_html(week[-1], week, tz), encoding="utf-8")
+        week_page.write_text(render_week_html(week), encoding="utf-8")
+    _out()
+    _out(f"HTML reports to open: {day_page.as_uri()} (today) and {week_page.as_uri()} (the week)")
+    _out("Your own: `slumpwatch calibrate`, then `slumpwatch run`, then `slumpwatch report --format html`.")
     return 0
 
 
@@ -243,4 +289,5 @@ def register(sub: Subparsers) -> None:
         "--speed", type=float, default=0.0, help="1 = real time, 0 = as fast as possible (default)"
     )
 
-    command(sub, "demo", cmd_demo)
+    p = command(sub, "demo", cmd_demo)
+    p.add_argument("--output-dir", help="where to write report.html and week.html (default: a temp folder)")

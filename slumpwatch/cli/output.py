@@ -55,9 +55,12 @@ def status_text(st: Status) -> str:
     assert st.state is not None
     seconds = max(int((st.t if st.t is not None else time.time()) - st.since), 0)
     if st.state.value == "learning":
-        return f"learning your upright posture: {st.learning_left} more samples (sit as you normally do)"
+        n = st.learning_left
+        left = f"{n} more sample{'' if n == 1 else 's'}"
+        return f"learning your upright posture: {left} (sit as you normally do)"
     angle = "-" if st.trunk_deg is None else f"{st.trunk_deg:+.0f}°"
-    return f"{st.state.value:12s} for {seconds}s, trunk {angle} {_REFERENCE.get(st.basis, '')}".rstrip()
+    how_long = f"{seconds} s" if seconds < 60 else f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{st.state.value:12s} for {how_long}, trunk {angle} {_REFERENCE.get(st.basis, '')}".rstrip()
 
 
 def status_printer() -> Callable[[Status], None]:

@@ -51,7 +51,11 @@ class AlertPolicy:
         """The person sat up: the next slump starts with a gentle nudge again."""
         self.episode_alerts = 0
 
-    def decide(self, now: float, local: datetime, slumped_s: float, deviation_deg: float) -> Alert | None:
+    def decide(
+        self, now: float, local: datetime, slumped_s: float, deviation_deg: float, personal: bool = True
+    ) -> Alert | None:
+        """``personal``: the posture is judged against the person's own upright (calibrated or
+        learned), so the warning may speak of "your upright posture"."""
         c = self.config
         if self.day != local.date():
             self.day, self.count_today = local.date(), 0
@@ -74,7 +78,7 @@ class AlertPolicy:
         self.count_today += 1
         self.episode_alerts += 1
         self.last_exercise = exercise.key
-        return render(trigger, exercise, slumped_s, deviation_deg)
+        return render(trigger, exercise, slumped_s, deviation_deg, personal)
 
     def _quiet(self, t: time) -> bool:
         start, end = self.config.quiet_start, self.config.quiet_end
@@ -84,15 +88,22 @@ class AlertPolicy:
 
 
 def _duration(seconds: float) -> str:
+    seconds = max(seconds, 0.0)
     if seconds < 90:
         return f"{round(seconds)} s"
     return f"{round(seconds / 60)} min"
 
 
-def render(trigger: Trigger, exercise: Exercise, slumped_s: float, deviation_deg: float) -> Alert:
-    what = (
-        f"Slumped for {_duration(slumped_s)}, {round(deviation_deg)} degrees forward of your upright posture."
-    )
+def render(
+    trigger: Trigger, exercise: Exercise, slumped_s: float, deviation_deg: float, personal: bool = True
+) -> Alert:
+    degrees = round(deviation_deg)
+    if degrees < 1:  # the verdict came from the neck or head, not the trunk: no angle to speak of
+        what = f"Slumped for {_duration(slumped_s)}."
+    elif personal:
+        what = f"Slumped for {_duration(slumped_s)}, {degrees} degrees forward of your upright posture."
+    else:
+        what = f"Slumped for {_duration(slumped_s)}, leaning {degrees} degrees forward."
     if trigger is Trigger.FIRST_SLUMP:
         body = f"{what} Sit right back in your chair so the backrest straightens your spine."
         return Alert("nudge", "Sit back in your chair", body, exercise)
