@@ -24,7 +24,7 @@ from .landmarks import PoseSample, sample_problem
 from .learn import BaselineLearner
 from .notify.policy import AlertPolicy
 from .notify.routes import BackgroundSender, Notifier
-from .scoring import Baseline, Score, Sensitivity, Thresholds, score
+from .scoring import Baseline, Score, Sensitivity, Thresholds, is_slumped, score
 from .state import SlumpStateMachine, State, Timing, Transition
 from .store import AlertRecord, BufferedLog, Span, SpanMerger, Store
 
@@ -276,7 +276,8 @@ class Monitor:
                 self.policy.episode_ended()
 
     def _maybe_alert(self, t: float, s: Score | None) -> None:
-        if s is None or s.trunk_deg is None:
+        # Only while this sample is itself slumped: not while a recovery is being timed.
+        if s is None or s.trunk_deg is None or not is_slumped(s, self.thresholds, currently_slumped=True):
             return
         local = datetime.fromtimestamp(t, self.tz)
         personal = self.basis in ("calibrated", "learned", "doubtful")

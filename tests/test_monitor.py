@@ -275,3 +275,29 @@ def test_sample_replay_with_dropped_frames_still_finds_the_slumps(every: int | N
         assert sent, "no warning"
     finally:
         store.close()
+
+
+def test_no_warning_while_a_recovery_is_being_timed() -> None:
+    """Sitting back up during a slump episode: the recovery delay runs, and no warning goes out
+    for a sample that is itself upright (it would say '-3 degrees forward')."""
+    from slumpwatch.notify.policy import AlertPolicy, PolicyConfig
+
+    sent: list[tuple[str, str]] = []
+    store = Store(":memory:")
+    try:
+        b = build_baseline([front_pose(head_drop=d) for d in (-0.01, 0, 0.01)])
+        policy = AlertPolicy(PolicyConfig(cooldown_s=1.0, escalate_after_s=1.0, daily_cap=1000))
+        m = Monitor(
+            Profile("t", "now", b), store, _collecting_notifier(sent), policy, timing=Timing(recover_s=30)
+        )
+        t0 = 1_700_000_000.0
+        m.start(t0)
+        for k in range(40):
+            m.process(t0 + k, front_pose(head_drop=0.3, neck_ratio=0.4))
+        assert sent
+        before = len(sent)
+        for k in range(40, 60):  # upright again, still inside the 30 s recovery delay
+            m.process(t0 + k, front_pose())
+        assert m.machine.state.value == "slumped" and len(sent) == before
+    finally:
+        store.close()
