@@ -61,3 +61,9 @@ class LeaseError(SlumpwatchError):
     """Another slumpwatch is already monitoring into the same posture log."""
 
     exit_code = 8
+
+
+class ControlError(SlumpwatchError):
+    """No running monitor answers live control, or it refused the request."""
+
+    exit_code = 9

@@ -46,7 +46,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     example: slumpwatch run --interval 30s
     example: slumpwatch run --source sample_frames/front_desk.jsonl --profile-file calibration/front_desk.json
     """
-    from ..app import Stopper, watch
+    from ..app import Stopper, local_tz, watch
+    from ..control import LiveControl
     from ..recording import is_recording
 
     cfg, _ = config_from(args)
@@ -66,6 +67,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         interval=args.interval,
         on_status=None if args.quiet else status_printer(),
         on_message=_err,
+        control=LiveControl(local_tz()),
     )
     monitor, src = watched.monitor, watched.source
     if not args.quiet:
@@ -132,11 +134,14 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    """Run a landmark recording through the monitor.
+    """Run a landmark recording through the monitor (in real time with --speed 1, it answers
+    status, pause, resume and snooze like `run`).
 
     example: slumpwatch replay sample_frames/front_desk.jsonl --profile-file calibration/front_desk.json
+    example: slumpwatch replay sample_frames/front_desk.jsonl --speed 60 --quiet
     """
-    from ..app import Stopper, replay
+    from ..app import Stopper, local_tz, replay
+    from ..control import LiveControl
 
     cfg, _ = config_from(args)
     profile = _profile(cfg, args)
@@ -153,6 +158,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         speed=args.speed,
         on_status=None if args.quiet else status_printer(),
         on_message=_err,
+        control=LiveControl(local_tz()) if args.speed > 0 else None,
     )
     if monitor.processed == 0 and not stopper.stop:
         raise InputError(
