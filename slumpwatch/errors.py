@@ -67,3 +67,9 @@ class ControlError(SlumpwatchError):
     """No running monitor answers live control, or it refused the request."""
 
     exit_code = 9
+
+
+class TrayError(SlumpwatchError):
+    """The tray icon cannot be shown (pystray missing, no desktop session)."""
+
+    exit_code = 10

@@ -108,7 +108,7 @@ def test_another_user_cannot_pause(sock_path: Path) -> None:
             "import socket,sys\n"
             "s=socket.socket(socket.AF_UNIX)\n"
             "try:\n s.connect(sys.argv[1])\nexcept PermissionError:\n sys.exit(13)\n"
-            "s.sendall(b'{\"cmd\": \"pause\", \"for\": \"1h\"}\\n'); print(s.recv(999))\n"
+            's.sendall(b\'{"cmd": "pause", "for": "1h"}\\n\'); print(s.recv(999))\n'
         )
         proc = subprocess.run(
             [python, "-c", code, str(sock_path)], user=65534, cwd="/", capture_output=True, timeout=30
@@ -206,7 +206,7 @@ def test_replay_in_real_time_answers_control(tmp_path: Path) -> None:
         assert ask("status")["state"] == "upright"
     finally:
         monitor.send_signal(signal.SIGTERM)
-        out, err = monitor.communicate(timeout=30)
+        _, err = monitor.communicate(timeout=30)
     assert monitor.returncode == 0, err
     assert "paused by you until" in err
     with Store(str(db)) as store:

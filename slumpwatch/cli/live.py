@@ -96,7 +96,49 @@ def cmd_snooze(args: argparse.Namespace) -> int:
     return _send(args, {"cmd": "snooze", "for": args.duration})
 
 
+def cmd_tray(args: argparse.Namespace) -> int:
+    """Monitor with a tray icon: its colour is the state; its menu pauses, snoozes, recalibrates.
+
+    Needs the optional extra: pip install 'slumpwatch[tray]'.
+
+    example: slumpwatch tray
+    example: slumpwatch tray --source sample_frames/front_desk.jsonl --speed 10
+    """
+    from ..app import load_user_profile
+    from ..tray import Tray, load_pystray
+    from .args import config_from
+    from .output import err
+
+    load_pystray()  # a missing extra is a one-line error before anything else starts
+    cfg, _ = config_from(args)
+    profile = load_user_profile(cfg, args.profile_file, args.uncalibrated, on_message=err)
+    tray = Tray(
+        cfg,
+        profile,
+        db_path=args.db,
+        source=args.source,
+        speed=args.speed,
+        interval=args.interval,
+        on_message=err,
+    )
+    error = tray.run()
+    return 1 if error else 0
+
+
 def register(sub: Subparsers) -> None:
+    from .args import seconds
+
+    p = command(sub, "tray", cmd_tray)
+    p.add_argument("--profile", help="calibration profile name (config: profile)")
+    p.add_argument("--profile-file", help="a profile JSON file instead of a named profile")
+    p.add_argument("--uncalibrated", action="store_true", help="ignore any profile; absolute limits")
+    p.add_argument("--sensitivity", choices=["low", "medium", "high"])
+    p.add_argument("--camera", type=int)
+    p.add_argument("--db", help="posture log database (default: in the user data directory)")
+    p.add_argument("--source", help="video file, image folder or .jsonl recording instead of the webcam")
+    p.add_argument("--speed", type=float, default=1.0, help="recordings: 1 = real time (default)")
+    p.add_argument("--interval", type=seconds, help="duty cycle: a camera burst every N seconds")
+
     p = command(sub, "status", cmd_status)
     p.add_argument("--json", action="store_true", help="the monitor's answer as JSON")
     p = command(sub, "pause", cmd_pause)
