@@ -299,6 +299,10 @@ def frames_from_source(
 
     if interval:
         return duty_cycle(open_camera, monitor, interval, stopper), f"camera {cfg.camera}", None
+    if control is not None:  # live monitoring: the camera is released between steady samples
+        from .sharing import shared_camera_frames
+
+        return shared_camera_frames(open_camera, monitor, stopper, control), f"camera {cfg.camera}", None
     frames = camera_frames(open_camera, monitor, sleep=stopper.sleep, should_stop=lambda: stopper.stop)
     return frames, f"camera {cfg.camera}", None
 
@@ -350,7 +354,8 @@ def drive(
                 started = t
                 monitor.start(t)
             last = t
-            if control is None or not control.sync(monitor, t):
+            paused = control is not None and control.sync(monitor, t)
+            if not paused and frame is not None:  # None: a tick while paused (``sharing``)
                 sample, _ = detect(estimator, frame, t - started, monitor.reference)
                 monitor.process(t, sample)
             if stopper.stop:

@@ -29,6 +29,10 @@ class CameraError(SlumpwatchError):
     exit_code = 3
 
 
+class CameraBusyError(CameraError):
+    """Another program holds the camera (a video call): monitoring pauses and retries quietly."""
+
+
 class ModelError(SlumpwatchError):
     """The pose model file is missing or cannot be loaded."""
 

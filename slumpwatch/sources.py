@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .errors import CameraError, InputError
+from .errors import CameraBusyError, CameraError, InputError
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +182,10 @@ class Camera:
         cap = cv2.VideoCapture(self.index)
         if not cap.isOpened():
             cap.release()
+            if sys.platform.startswith("linux") and Path(f"/dev/video{self.index}").exists():
+                raise CameraBusyError(
+                    f"camera {self.index} is in use by another program", "it is retried quietly"
+                )
             raise CameraError(
                 f"camera {self.index} not found or busy",
                 "plug it in, close other apps using it, or pass --source FILE|DIR",
