@@ -269,6 +269,31 @@ def _serving(control: LiveControl | None, on_message: OnMessage) -> Iterator[Non
         yield
 
 
+def show_exercises(open_url: Callable[[str], object] | None = None) -> Path:
+    """Writes the exercise catalog as HTML in the data directory and opens it in the browser."""
+    import webbrowser
+
+    from .notify.exercises import as_html
+    from .paths import data_dir
+
+    out = data_dir() / "exercises.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(as_html(), encoding="utf-8")
+    (open_url or webbrowser.open)(out.as_uri())
+    return out
+
+
+def _offer_actions(monitor: Monitor, control: LiveControl | None) -> None:
+    """Notification buttons ("Snooze 1 h", "Show exercise") that reach ``control``."""
+    if control is None:
+        return
+    from .control import ACTIONS
+
+    if not control.on_exercise:
+        control.on_exercise.append(show_exercises)
+    monitor.notifier.offer_actions(ACTIONS, control.action)
+
+
 # ------------------------------------------------------------------ frame sources
 def frames_from_source(
     source: str | None,
@@ -413,6 +438,7 @@ def watch(
             keep_learned=live,
             background_notify=live,
         )
+        _offer_actions(monitor, control)
         frames, name, src = frames_from_source(source, cfg, monitor, stopper, interval, control)
         monitor.camera = name
         seen = drive(monitor, est, frames, stopper, control)
@@ -485,5 +511,6 @@ def replay(
     with monitoring_log(db_path, on_message) as store, _serving(control, on_message):
         notifier = build_notifier(cfg)
         monitor = build_monitor(cfg, profile, store, notifier, str(recording), on_status, on_message)
+        _offer_actions(monitor, control)
         replay_into(monitor, recording, time.time(), speed, lambda: stopper.stop, stopper.sleep, control)
     return monitor

@@ -45,6 +45,8 @@ SOCKET_NAME = "control.sock"
 MAX_REQUEST = 4096
 UNSUPPORTED = ("live control is not supported on Windows yet", "stop and start the monitor instead")
 NOT_RUNNING_HINT = "start one with `slumpwatch run` or `slumpwatch tray`"
+# Buttons on slump warnings where the notification route can show them (freedesktop actions).
+ACTIONS = {"snooze-1h": "Snooze 1 h", "exercise": "Show exercise"}
 
 
 def socket_path() -> Path:
@@ -110,6 +112,7 @@ class LiveControl:
         self.camera_busy = ""  # why the camera could not be opened, while it cannot
         self.status: Status | None = None
         self.on_change: list[Callable[[], None]] = []  # e.g. the tray redraws its icon
+        self.on_exercise: list[Callable[[], object]] = []  # "Show exercise" was clicked
         self._checkpoint_t = -math.inf
 
     # ------------------------------------------------------------ any thread
@@ -207,6 +210,17 @@ class LiveControl:
         except ValueError as err:
             return {"ok": False, "error": str(err)}
         return self.describe()
+
+    def action(self, key: str) -> None:
+        """A notification button was clicked (any thread): the same path as the commands."""
+        if key == "snooze-1h":
+            self.handle({"cmd": "snooze", "for": "1h"})
+        elif key == "exercise":
+            for func in list(self.on_exercise):
+                try:
+                    func()
+                except Exception:  # opening a browser must not reach the notifier's thread
+                    log.warning("could not show the exercises", exc_info=True)
 
     def _changed(self) -> None:
         for func in list(self.on_change):

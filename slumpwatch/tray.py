@@ -12,7 +12,6 @@ Recalibrate and Today's report run the same ``slumpwatch`` commands a terminal w
 
 from __future__ import annotations
 
-import html
 import logging
 import subprocess
 import sys
@@ -104,16 +103,6 @@ def tooltip(d: dict[str, Any]) -> str:
     return text
 
 
-def exercises_html() -> str:
-    from .notify.exercises import CATALOG
-
-    parts = ["<!doctype html><meta charset=utf-8><title>slumpwatch exercises</title><h1>Exercises</h1>"]
-    for e in CATALOG:
-        steps = "".join(f"<li>{html.escape(s)}</li>" for s in e.steps)
-        parts.append(f"<h2>{html.escape(e.name)}</h2><p>{html.escape(e.targets)}</p><ol>{steps}</ol>")
-    return "\n".join(parts)
-
-
 class Tray:
     """The icon, its menu and the monitor's worker thread.
 
@@ -151,6 +140,7 @@ class Tray:
         self.pystray = ps
         self.icon = ps.Icon("slumpwatch", icon_image(None), "slumpwatch: starting", menu=self.menu())
         self.control.on_change.append(self.refresh)
+        self.control.on_exercise.append(self.exercises)
 
     # ------------------------------------------------------------ the menu
     def menu(self) -> Any:
@@ -293,13 +283,7 @@ class Tray:
         return out
 
     def exercises(self) -> Path:
-        from .paths import data_dir
-
-        out = data_dir() / "exercises.html"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(exercises_html(), encoding="utf-8")
-        self.open_url(out.as_uri())
-        return out
+        return app.show_exercises(self.open_url)
 
     # ------------------------------------------------------------ the main thread
     def run(self, install_signals: bool = True) -> str:
