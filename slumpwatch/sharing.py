@@ -52,47 +52,38 @@ def shared_camera_frames(
             yield clock(), None  # the loop applies the pause; the camera stays closed
             stopper.sleep(1.0)
             continue
+        gap = 0.0
+        sampled = clock()
         try:
             cam = open_camera()
+            if control is not None:
+                control.camera_back()
+            try:
+                for n, (_, frame) in enumerate(cam.frames()):
+                    if n < warmup_frames:
+                        continue
+                    backoff = 1.0
+                    worked = True
+                    sampled = clock()
+                    yield sampled, frame
+                    gap = 1.0 / max(monitor.suggested_fps(), 1e-3)
+                    paused = control is not None and control.paused_until is not None
+                    if stopper.stop or paused or gap >= release_gap_s:
+                        break
+                    cam.fps = 1.0 / gap
+            finally:
+                cam.close()
         except CameraBusyError as err:
             if control is not None:
                 control.camera_in_use(monitor, clock(), str(err))
             else:
                 monitor.pause(clock(), str(err))
-            stopper.sleep(backoff)
-            backoff = min(backoff * 2, MAX_BACKOFF_S)
-            continue
         except CameraError as err:
             if not worked:
                 raise
             monitor.pause(clock(), str(err))
-            stopper.sleep(backoff)
-            backoff = min(backoff * 2, MAX_BACKOFF_S)
+        else:
+            stopper.sleep(gap - (clock() - sampled))  # the light is off until the next sample
             continue
-        if control is not None:
-            control.camera_back()
-        gap = 0.0
-        sampled = clock()
-        try:
-            for n, (_, frame) in enumerate(cam.frames()):
-                if n < warmup_frames:
-                    continue
-                backoff = 1.0
-                worked = True
-                sampled = clock()
-                yield sampled, frame
-                gap = 1.0 / max(monitor.suggested_fps(), 1e-3)
-                paused = control is not None and control.paused_until is not None
-                if stopper.stop or paused or gap >= release_gap_s:
-                    break
-                cam.fps = 1.0 / gap
-        except CameraError as err:
-            if not worked:
-                raise
-            monitor.pause(clock(), str(err))
-            stopper.sleep(backoff)
-            backoff = min(backoff * 2, MAX_BACKOFF_S)
-            continue
-        finally:
-            cam.close()
-        stopper.sleep(gap - (clock() - sampled))  # the light is off until the next sample
+        stopper.sleep(backoff)  # retried quietly, less and less often
+        backoff = min(backoff * 2, MAX_BACKOFF_S)

@@ -182,3 +182,18 @@ def test_sigterm_ends_tray_and_monitor_cleanly(tmp_path: Path) -> None:
     with Store(str(db)) as store:
         spans = store.spans(0, 2e9)
     assert spans and spans[-1].end - spans[0].start >= 3  # the open span was stored at the end
+
+
+def test_help_and_status_do_not_import_the_tray_stack() -> None:
+    code = (
+        "import sys\n"
+        "from slumpwatch.cli import main\n"
+        "for argv in (['--help'], ['status'], ['tray', '--help']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pystray', 'PIL', 'Xlib')))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip().splitlines()[-1] == "[]"

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import threading
 from collections.abc import Callable, Mapping
+from typing import Any
 
 NAME = "notify-send"
 
@@ -51,13 +52,21 @@ def send_with_actions(
         on_action(out.strip())
 
 
-def _listen(proc: subprocess.Popen[str], on_action: Callable[[str], None]) -> None:
+def _communicate(proc: subprocess.Popen[Any], timeout_s: float) -> tuple[Any, Any]:
+    """``proc.communicate``; on timeout the whole process group is ended and the timeout raised."""
     try:
-        out, _ = proc.communicate(timeout=ACTION_WAIT_S)
+        return proc.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
+        raise
+
+
+def _listen(proc: subprocess.Popen[str], on_action: Callable[[str], None]) -> None:
+    try:
+        out, _ = _communicate(proc, ACTION_WAIT_S)
+    except subprocess.TimeoutExpired:
         return
     key = out.strip()
     if proc.returncode == 0 and key:
@@ -74,12 +83,7 @@ def send(title: str, body: str, timeout_s: float) -> None:
         start_new_session=True,
     )
     try:
-        _, err = proc.communicate(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
-        raise
+        _, err = _communicate(proc, timeout_s)
     finally:
         if proc.stderr is not None:
             proc.stderr.close()
