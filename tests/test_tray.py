@@ -197,3 +197,25 @@ def test_help_and_status_do_not_import_the_tray_stack() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_todays_report_is_written_and_opened(pystray: Any, tmp_path: Path) -> None:
+    from slumpwatch.store import Span
+    from slumpwatch.tray import Tray
+
+    db = tmp_path / "log.sqlite3"
+    now = time.time()
+    with Store(str(db)) as store:
+        store.add_spans(None, [Span("upright", now - 120, now - 60), Span("paused", now - 60, now)])
+    opened: list[str] = []
+    tray = Tray(Config(), None, db_path=str(db), pystray_module=pystray, open_url=opened.append)
+    out = tray.report()
+    assert out is not None and opened == [out.as_uri()]
+    assert "<html" in out.read_text(encoding="utf-8").lower()
+
+
+def test_autostart_can_start_the_tray() -> None:
+    from slumpwatch import autostart
+
+    assert "-m slumpwatch tray" in autostart.content("linux", tray=True)
+    assert "-m slumpwatch run --quiet" in autostart.content("linux")
