@@ -67,7 +67,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         interval=args.interval,
         on_status=None if args.quiet else status_printer(),
         on_message=_err,
-        control=LiveControl(local_tz()),
+        control=None if args.source else LiveControl(local_tz()),  # files run as fast as they can
     )
     monitor, src = watched.monitor, watched.source
     if not args.quiet:
