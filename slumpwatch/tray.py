@@ -134,12 +134,14 @@ class Tray:
         self.error = ""
         self._worker: threading.Thread | None = None
         self._busy = threading.Lock()  # one recalibration at a time
+        self._drawing = threading.Lock()
         self._quitting = False
         self._shown: tuple[State | None, str] | None = None
         ps = pystray_module or load_pystray()
         self.pystray = ps
         self.icon = ps.Icon("slumpwatch", icon_image(None), "slumpwatch: starting", menu=self.menu())
-        self.control.on_change.append(self.refresh)
+        self._wake: threading.Event | None = None  # set while running: redraws on their own thread
+        self.control.on_change.append(self._changed)
         self.control.on_exercise.append(self.exercises)
 
     # ------------------------------------------------------------ the menu
@@ -170,16 +172,31 @@ class Tray:
                 return entry
         raise KeyError(text)
 
+    def _changed(self) -> None:
+        if self._wake is None:
+            self.refresh()
+        else:
+            # Never redraw on the caller's thread: it may be the icon's own loop (a menu click),
+            # which a backend's redraw waits for.
+            self._wake.set()
+
+    def _redraw_loop(self, wake: threading.Event) -> None:
+        while not self._quitting:
+            if wake.wait(0.5):
+                wake.clear()
+                self.refresh()
+
     def refresh(self) -> None:
         """The icon's colour and tooltip from the latest state (any thread)."""
-        d = self.control.describe()
-        state = State(d["state"]) if d.get("state") else None
-        tip = tooltip(d)
-        if self._shown is None or self._shown[0] is not state:
-            self.icon.icon = icon_image(state)
-        if self._shown is None or self._shown[1] != tip:
-            self.icon.title = tip
-        self._shown = (state, tip)
+        with self._drawing:  # the monitor, the control server and the menu may all call this
+            d = self.control.describe()
+            state = State(d["state"]) if d.get("state") else None
+            tip = tooltip(d)
+            if self._shown is None or self._shown[0] is not state:
+                self.icon.icon = icon_image(state)
+            if self._shown is None or self._shown[1] != tip:
+                self.icon.title = tip
+            self._shown = (state, tip)
 
     @property
     def shown_state(self) -> State | None:
@@ -297,6 +314,10 @@ class Tray:
 
         def setup(icon: Any) -> None:
             icon.visible = True
+            self._wake = threading.Event()
+            threading.Thread(
+                target=self._redraw_loop, args=(self._wake,), name="tray-redraw", daemon=True
+            ).start()
             self.start_monitor()
 
         try:
