@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from .calibration import Profile, load_profile, save_profile
 from .config import Config, load, parse_quiet_hours
+from .control import LiveControl, offer_actions, serving
 from .errors import CameraError, ProfileError
 from .learn import BaselineLearner
 from .lease import MonitorLease
@@ -52,7 +53,6 @@ from .store import Store
 if TYPE_CHECKING:  # these bring numpy (and, when used, OpenCV and MediaPipe): imported where used
     import numpy as np
 
-    from .control import LiveControl
     from .pose import MediaPipePoseEstimator, PoseEstimator
     from .sources import Camera, FrameSource
 
@@ -257,43 +257,6 @@ class Stopper:
             time.sleep(min(left, 0.1))
 
 
-@contextmanager
-def _serving(control: LiveControl | None, on_message: OnMessage) -> Iterator[None]:
-    """The live-control channel while monitoring (nothing without ``control``)."""
-    if control is None:
-        yield
-        return
-    from .control import serving
-
-    with serving(control, on_message=on_message):
-        yield
-
-
-def show_exercises(open_url: Callable[[str], object] | None = None) -> Path:
-    """Writes the exercise catalog as HTML in the data directory and opens it in the browser."""
-    import webbrowser
-
-    from .notify.exercises import as_html
-    from .paths import data_dir
-
-    out = data_dir() / "exercises.html"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(as_html(), encoding="utf-8")
-    (open_url or webbrowser.open)(out.as_uri())
-    return out
-
-
-def _offer_actions(monitor: Monitor, control: LiveControl | None) -> None:
-    """Notification buttons ("Snooze 1 h", "Show exercise") that reach ``control``."""
-    if control is None:
-        return
-    from .control import ACTIONS
-
-    if not control.on_exercise:
-        control.on_exercise.append(show_exercises)
-    monitor.notifier.offer_actions(ACTIONS, control.action)
-
-
 # ------------------------------------------------------------------ frame sources
 def frames_from_source(
     source: str | None,
@@ -424,7 +387,7 @@ def watch(
     with (
         monitoring_log(path, on_message) as store,
         pose_estimator(model) as est,
-        _serving(control, on_message),
+        serving(control, on_message=on_message),
     ):
         live = not source
         monitor = build_monitor(
@@ -438,7 +401,7 @@ def watch(
             keep_learned=live,
             background_notify=live,
         )
-        _offer_actions(monitor, control)
+        offer_actions(monitor, control)
         frames, name, src = frames_from_source(source, cfg, monitor, stopper, interval, control)
         monitor.camera = name
         seen = drive(monitor, est, frames, stopper, control)
@@ -508,9 +471,9 @@ def replay(
     with ``control`` it answers live control like :func:`watch`."""
     if control is not None:
         on_status = control.watching(on_status)
-    with monitoring_log(db_path, on_message) as store, _serving(control, on_message):
+    with monitoring_log(db_path, on_message) as store, serving(control, on_message=on_message):
         notifier = build_notifier(cfg)
         monitor = build_monitor(cfg, profile, store, notifier, str(recording), on_status, on_message)
-        _offer_actions(monitor, control)
+        offer_actions(monitor, control)
         replay_into(monitor, recording, time.time(), speed, lambda: stopper.stop, stopper.sleep, control)
     return monitor

@@ -379,11 +379,38 @@ class ControlServer:
         conn.sendall(json.dumps(reply).encode("utf-8") + b"\n")
 
 
+def show_exercises(open_url: Callable[[str], object] | None = None) -> Path:
+    """Writes the exercise catalog as HTML in the data directory and opens it in the browser."""
+    import webbrowser
+
+    from .notify.exercises import as_html
+    from .paths import data_dir
+
+    out = data_dir() / "exercises.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(as_html(), encoding="utf-8")
+    (open_url or webbrowser.open)(out.as_uri())
+    return out
+
+
+def offer_actions(monitor: Monitor, control: LiveControl | None) -> None:
+    """Buttons on the monitor's notifications ("Snooze 1 h", "Show exercise") that reach ``control``."""
+    if control is None:
+        return
+    if not control.on_exercise:
+        control.on_exercise.append(show_exercises)
+    monitor.notifier.offer_actions(ACTIONS, control.action)
+
+
 @contextlib.contextmanager
 def serving(
-    control: LiveControl, path: Path | None = None, on_message: Callable[[str], None] | None = None
+    control: LiveControl | None, path: Path | None = None, on_message: Callable[[str], None] | None = None
 ) -> Iterator[ControlServer | None]:
-    """Answers live control while the block runs; where it cannot, says why once and goes on."""
+    """Answers live control while the block runs (nothing without ``control``); where it cannot,
+    says why once and goes on."""
+    if control is None:
+        yield None
+        return
     server = ControlServer(control, path or socket_path())
     try:
         server.start()

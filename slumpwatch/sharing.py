@@ -16,15 +16,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import CameraBusyError, CameraError
 
 if TYPE_CHECKING:
-    from .app import Stopper
     from .control import LiveControl
     from .monitor import Monitor
     from .sources import Camera
+
+
+class Stopper(Protocol):
+    """``app.Stopper``: a stop flag and a sleep that a stop cuts short."""
+
+    stop: bool
+
+    def sleep(self, seconds: float) -> None: ...
+
 
 RELEASE_GAP_S = 2.0  # a gap to the next sample at least this long: the camera is closed meanwhile
 WARMUP_FRAMES = 2  # frames read and dropped after opening (exposure settling); not measured here

@@ -182,10 +182,7 @@ class Camera:
         cap = cv2.VideoCapture(self.index)
         if not cap.isOpened():
             cap.release()
-            if sys.platform.startswith("linux") and Path(f"/dev/video{self.index}").exists():
-                raise CameraBusyError(
-                    f"camera {self.index} is in use by another program", "it is retried quietly"
-                )
+            self._raise_if_busy()
             raise CameraError(
                 f"camera {self.index} not found or busy",
                 "plug it in, close other apps using it, or pass --source FILE|DIR",
@@ -201,6 +198,7 @@ class Camera:
             self.open()
         start = self.clock()
         next_t = 0.0
+        first = True
         while True:
             t = self.clock() - start
             if t < next_t:
@@ -208,16 +206,27 @@ class Camera:
                 continue
             ok, frame = self._cap.read()
             if not ok or frame is None:
+                if first:  # a device that opens but delivers nothing: another program streams from it
+                    self._raise_if_busy()
                 raise CameraError(
                     f"camera {self.index} stopped delivering frames", "check the cable or other apps"
                 )
             next_t = t + 1.0 / max(self.fps or 1.0, 1e-3)
+            first = False
             yield t, frame
 
     def close(self) -> None:
         if self._cap is not None:
             self._cap.release()
             self._cap = None
+
+    def _raise_if_busy(self) -> None:
+        """The device exists but cannot be used: taken to be held by another program (Linux)."""
+        dev = Path(f"/dev/video{self.index}")
+        if sys.platform.startswith("linux") and dev.exists() and os.access(dev, os.R_OK | os.W_OK):
+            raise CameraBusyError(
+                f"camera {self.index} is in use by another program", "it is retried quietly"
+            )
 
 
 def collect_images(paths: Sequence[Path]) -> tuple[list[Path], list[Path], list[str]]:

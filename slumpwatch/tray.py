@@ -300,7 +300,9 @@ class Tray:
         return out
 
     def exercises(self) -> Path:
-        return app.show_exercises(self.open_url)
+        from .control import show_exercises
+
+        return show_exercises(self.open_url)
 
     # ------------------------------------------------------------ the main thread
     def run(self, install_signals: bool = True) -> str:

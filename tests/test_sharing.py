@@ -165,3 +165,40 @@ def test_a_missing_camera_is_still_an_error(tmp_path: Path) -> None:
     with Store(":memory:") as store, pytest.raises(CameraError, match="not found"):
         control = LiveControl()
         list(shared_camera_frames(missing, _monitor(store, control, 1.0), Stopper(), control))
+
+
+@pytest.mark.skipif(not Path("/dev/video0").exists(), reason="no webcam (/dev/video0) on this machine")
+def test_a_real_webcam_held_by_another_process_is_in_use() -> None:
+    from slumpwatch.sources import Camera
+
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import cv2, sys\n"
+            "cap = cv2.VideoCapture(0)\n"
+            "ok, _ = cap.read()\n"
+            "print('held' if ok else 'no', flush=True)\n"
+            "sys.stdin.readline()\n",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        if holder.stdout.readline().strip() != "held":
+            pytest.skip("the webcam cannot be read here")
+        cam = Camera(0)
+        try:
+            with pytest.raises(CameraBusyError, match="in use by another program"):
+                cam.open()
+                next(cam.frames())
+        finally:
+            cam.close()
+    finally:
+        assert holder.stdin is not None
+        holder.stdin.close()
+        holder.wait(10)
+        if holder.stdout is not None:
+            holder.stdout.close()
