@@ -97,9 +97,7 @@ def cmd_snooze(args: argparse.Namespace) -> int:
 
 
 def cmd_tray(args: argparse.Namespace) -> int:
-    """Monitor with a tray icon: its colour is the state; its menu pauses, snoozes, recalibrates.
-
-    Needs the optional extra: pip install 'slumpwatch[tray]'.
+    """Monitor with a tray icon showing the state; its menu pauses, snoozes, recalibrates (slumpwatch[tray]).
 
     example: slumpwatch tray
     example: slumpwatch tray --source sample_frames/front_desk.jsonl --speed 10

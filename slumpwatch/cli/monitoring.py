@@ -134,8 +134,7 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    """Run a landmark recording through the monitor (in real time with --speed 1, it answers
-    status, pause, resume and snooze like `run`).
+    """Run a landmark recording through the monitor (with --speed, it answers `slumpwatch status`).
 
     example: slumpwatch replay sample_frames/front_desk.jsonl --profile-file calibration/front_desk.json
     example: slumpwatch replay sample_frames/front_desk.jsonl --speed 60 --quiet
@@ -246,7 +245,10 @@ def register(sub: Subparsers) -> None:
     p.add_argument("recording")
     common(p)
     p.add_argument(
-        "--speed", type=float, default=0.0, help="1 = real time, 0 = as fast as possible (default)"
+        "--speed",
+        type=float,
+        default=0.0,
+        help="1 = real time (answers status, pause, resume, snooze like run), 0 = as fast as possible",
     )
 
     command(sub, "demo", cmd_demo)
