@@ -158,6 +158,8 @@ class Monitor:
         monitored."""
         if self.machine.state is not State.PAUSED:
             self.on_message(f"{why}; pausing and retrying" if retrying else why)
+            if self.machine.state is None:  # nothing measured yet: the paused stretch starts here
+                self.merger.add(t, State.PAUSED.value, basis=self.basis)
             self._apply(self.machine.stop(t))
 
     # ------------------------------------------------------------ per sample

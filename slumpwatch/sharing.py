@@ -82,10 +82,12 @@ def shared_camera_frames(
             finally:
                 cam.close()
         except CameraBusyError as err:
+            now = clock()
             if control is not None:
-                control.camera_in_use(monitor, clock(), str(err))
+                control.camera_in_use(monitor, now, str(err))
             else:
-                monitor.pause(clock(), str(err))
+                monitor.pause(now, str(err))
+            yield now, None  # a tick: the loop starts the session even while the camera is taken
         except CameraError as err:
             if not worked:
                 raise

@@ -139,6 +139,38 @@ def test_camera_held_by_another_process_pauses_and_resumes(tmp_path: Path) -> No
     assert sum("camera in use" in m for m in messages) == 1  # said once, retried quietly
 
 
+def test_camera_taken_before_monitoring_starts_is_stored_as_paused(tmp_path: Path) -> None:
+    cam = LockedCamera(tmp_path / "camera.lock")
+    other = LockedCamera(cam.lock)
+    other.open()  # a call app holds the camera when the monitor starts
+    control = LiveControl()
+    stopper = Stopper()
+    began = time.time()
+    with Store(":memory:") as store:
+        mon = _monitor(store, control, fps=5.0)
+
+        def open_camera() -> LockedCamera:
+            cam.open()
+            return cam
+
+        started = False
+        for t, frame in shared_camera_frames(open_camera, mon, stopper, control, clock=time.time):
+            if not started:
+                mon.start(t)
+                started = True
+                assert control.describe()["camera_busy"]
+            if time.time() - began > 1.2:
+                other.close()  # the call ended
+            if control.sync(mon, t) or frame is None:
+                continue
+            mon.process(t, front_pose())
+            break
+        mon.stop(time.time())
+        spans = store.spans(0, 2e9)
+    assert spans[0].state == "paused" and spans[0].end - spans[0].start >= 1.0
+    assert spans[1].state != "paused"
+
+
 def test_user_pause_keeps_the_camera_closed(tmp_path: Path) -> None:
     cam = LockedCamera(tmp_path / "camera.lock")
     control = LiveControl()
