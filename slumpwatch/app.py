@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from .calibration import Profile, load_profile, save_profile
 from .config import Config, load, parse_quiet_hours
+from .control import LiveControl, offer_actions, serving
 from .errors import CameraError, ProfileError
 from .learn import BaselineLearner
 from .lease import MonitorLease
@@ -258,7 +259,12 @@ class Stopper:
 
 # ------------------------------------------------------------------ frame sources
 def frames_from_source(
-    source: str | None, cfg: Config, monitor: Monitor, stopper: Stopper, interval: float | None = None
+    source: str | None,
+    cfg: Config,
+    monitor: Monitor,
+    stopper: Stopper,
+    interval: float | None = None,
+    control: LiveControl | None = None,
 ) -> tuple[Frames, str, FrameSource | None]:
     """(epoch seconds, frame) from ``source`` or the webcam, its name, and the file source if any."""
     from .sources import Camera
@@ -281,6 +287,10 @@ def frames_from_source(
 
     if interval:
         return duty_cycle(open_camera, monitor, interval, stopper), f"camera {cfg.camera}", None
+    if control is not None:  # live monitoring: the camera is released between steady samples
+        from .sharing import shared_camera_frames
+
+        return shared_camera_frames(open_camera, monitor, stopper, control), f"camera {cfg.camera}", None
     frames = camera_frames(open_camera, monitor, sleep=stopper.sleep, should_stop=lambda: stopper.stop)
     return frames, f"camera {cfg.camera}", None
 
@@ -317,8 +327,16 @@ def duty_cycle(
 
 
 # ------------------------------------------------------------------ driving a monitor
-def drive(monitor: Monitor, estimator: PoseEstimator, frames: Frames, stopper: Stopper) -> int:
-    """Feeds camera or file frames through pose estimation into ``monitor``; returns frames seen."""
+def drive(
+    monitor: Monitor,
+    estimator: PoseEstimator,
+    frames: Frames,
+    stopper: Stopper,
+    control: LiveControl | None = None,
+) -> int:
+    """Feeds camera or file frames through pose estimation into ``monitor``; returns frames seen.
+
+    ``control`` (live pause, resume, snooze) is applied between samples, in this thread."""
     from .pipeline import detect
 
     frames_seen = 0
@@ -330,9 +348,11 @@ def drive(monitor: Monitor, estimator: PoseEstimator, frames: Frames, stopper: S
             if started is None:
                 started = t
                 monitor.start(t)
-            sample, _ = detect(estimator, frame, t - started, monitor.reference)
-            monitor.process(t, sample)
             last = t
+            paused = control is not None and control.sync(monitor, t)
+            if not paused and frame is not None:  # None: a tick while paused (``sharing``)
+                sample, _ = detect(estimator, frame, t - started, monitor.reference)
+                monitor.process(t, sample)
             if stopper.stop:
                 break
     finally:
@@ -361,15 +381,20 @@ def watch(
     interval: float | None = None,
     on_status: Callable[[Status], None] | None = None,
     on_message: OnMessage = _log_message,
+    control: LiveControl | None = None,
 ) -> Watched:
     """Monitors the webcam (or a video file / image folder) until it ends or ``stopper`` stops it.
 
     ``db_path`` defaults to the user's posture log for the webcam and to memory for a file.
+    ``control``: answers ``status``, ``pause``, ``resume`` and ``snooze`` while it runs.
     """
     path = db_path if db_path is not None else log_path(cfg, own_log=not source)
+    if control is not None:
+        on_status = control.watching(on_status)
     with (
         monitoring_log(path, on_message) as store,
         pose_estimator(model) as est,
+        serving(control, on_message=on_message),
     ):
         live = not source
         monitor = build_monitor(
@@ -383,9 +408,10 @@ def watch(
             keep_learned=live,
             background_notify=live,
         )
-        frames, name, src = frames_from_source(source, cfg, monitor, stopper, interval)
+        offer_actions(monitor, control)
+        frames, name, src = frames_from_source(source, cfg, monitor, stopper, interval, control)
         monitor.camera = name
-        seen = drive(monitor, est, frames, stopper)
+        seen = drive(monitor, est, frames, stopper, control)
     return Watched(monitor, seen, src)
 
 
@@ -396,6 +422,7 @@ def replay_into(
     speed: float,
     stop: Callable[[], bool] = lambda: False,
     sleep: Callable[[float], None] = time.sleep,
+    control: LiveControl | None = None,
 ) -> float:
     """Runs a recording through ``monitor``; speed 0 is as fast as possible. Returns the last time.
 
@@ -420,11 +447,13 @@ def replay_into(
                     sleep(delay)
                 if stop():
                     break
+            last = max(last, t) if math.isfinite(t) else last
+            if control is not None and math.isfinite(t) and control.sync(monitor, t):
+                continue
             sample = None
             if frame.sample is not None:
                 sample, _ = choose_person([frame.sample], monitor.reference)
             monitor.process(t, sample)
-            last = max(last, t) if math.isfinite(t) else last
             if stop():
                 break
     finally:
@@ -443,10 +472,15 @@ def replay(
     speed: float = 0.0,
     on_status: Callable[[Status], None] | None = None,
     on_message: OnMessage = _log_message,
+    control: LiveControl | None = None,
 ) -> Monitor:
-    """Runs a landmark recording through a monitor built from ``cfg`` (into memory unless ``db_path``)."""
-    with monitoring_log(db_path, on_message) as store:
+    """Runs a landmark recording through a monitor built from ``cfg`` (into memory unless ``db_path``);
+    with ``control`` it answers live control like :func:`watch`."""
+    if control is not None:
+        on_status = control.watching(on_status)
+    with monitoring_log(db_path, on_message) as store, serving(control, on_message=on_message):
         notifier = build_notifier(cfg)
         monitor = build_monitor(cfg, profile, store, notifier, str(recording), on_status, on_message)
-        replay_into(monitor, recording, time.time(), speed, lambda: stopper.stop, stopper.sleep)
+        offer_actions(monitor, control)
+        replay_into(monitor, recording, time.time(), speed, lambda: stopper.stop, stopper.sleep, control)
     return monitor

@@ -9,8 +9,12 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 
-def _command() -> list[str]:
-    return [sys.executable, "-m", "slumpwatch", "run", "--quiet"]
+def _command(tray: bool = False) -> list[str]:
+    return (
+        [sys.executable, "-m", "slumpwatch", "tray"]
+        if tray
+        else [sys.executable, "-m", "slumpwatch", "run", "--quiet"]
+    )
 
 
 def target(platform: str = sys.platform) -> Path:
@@ -26,9 +30,9 @@ def target(platform: str = sys.platform) -> Path:
     raise OSError(f"autostart is not supported on {platform}")
 
 
-def content(platform: str = sys.platform) -> str:
+def content(platform: str = sys.platform, tray: bool = False) -> str:
     """The entry's text; a ``SLUMPWATCH_HOME`` in effect is passed on, so login monitoring uses it too."""
-    cmd = _command()
+    cmd = _command(tray)
     home = os.environ.get("SLUMPWATCH_HOME")
     if platform.startswith("linux"):
         env = f"Environment={_systemd_quote('SLUMPWATCH_HOME=' + home)}\n" if home else ""
@@ -59,11 +63,12 @@ def _systemd_quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("%", "%%") + '"'
 
 
-def install(platform: str = sys.platform) -> Path:
+def install(platform: str = sys.platform, tray: bool = False) -> Path:
+    """The login entry for ``run`` (or, with ``tray``, the tray icon, which needs the desktop session)."""
     path = target(platform)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(content(platform), encoding="utf-8")
+    tmp.write_text(content(platform, tray), encoding="utf-8")
     os.replace(tmp, path)
     return path
 

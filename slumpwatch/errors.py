@@ -29,6 +29,10 @@ class CameraError(SlumpwatchError):
     exit_code = 3
 
 
+class CameraBusyError(CameraError):
+    """Another program holds the camera (a video call): monitoring pauses and retries quietly."""
+
+
 class ModelError(SlumpwatchError):
     """The pose model file is missing or cannot be loaded."""
 
@@ -61,3 +65,15 @@ class LeaseError(SlumpwatchError):
     """Another slumpwatch is already monitoring into the same posture log."""
 
     exit_code = 8
+
+
+class ControlError(SlumpwatchError):
+    """No running monitor answers live control, or it refused the request."""
+
+    exit_code = 9
+
+
+class TrayError(SlumpwatchError):
+    """The tray icon cannot be shown (pystray missing, no desktop session)."""
+
+    exit_code = 10

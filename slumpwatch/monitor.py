@@ -153,10 +153,13 @@ class Monitor:
                 self.log.put_span(span)
             self.log.flush()
 
-    def pause(self, t: float, why: str) -> None:
-        """No frames (camera lost): the time from ``t`` on is paused, not monitored."""
+    def pause(self, t: float, why: str, retrying: bool = True) -> None:
+        """No frames (camera lost, or paused by the user): the time from ``t`` on is paused, not
+        monitored."""
         if self.machine.state is not State.PAUSED:
-            self.on_message(f"{why}; pausing and retrying")
+            self.on_message(f"{why}; pausing and retrying" if retrying else why)
+            if self.machine.state is None:  # nothing measured yet: the paused stretch starts here
+                self.merger.add(t, State.PAUSED.value, basis=self.basis)
             self._apply(self.machine.stop(t))
 
     # ------------------------------------------------------------ per sample

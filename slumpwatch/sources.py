@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .errors import CameraError, InputError
+from .errors import CameraBusyError, CameraError, InputError
 
 log = logging.getLogger(__name__)
 
@@ -193,6 +194,7 @@ class Camera:
         finally:
             cv2.utils.logging.setLogLevel(level)
         if not opened:
+            self._raise_if_busy()
             raise camera_problem(self.index)
         cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)
         if self.size:
@@ -205,6 +207,7 @@ class Camera:
             self.open()
         start = self.clock()
         next_t = 0.0
+        first = True
         while True:
             t = self.clock() - start
             if t < next_t:
@@ -212,16 +215,27 @@ class Camera:
                 continue
             ok, frame = self._cap.read()
             if not ok or frame is None:
+                if first:  # a device that opens but delivers nothing: another program streams from it
+                    self._raise_if_busy()
                 raise CameraError(
                     f"camera {self.index} stopped delivering frames", "check the cable or other apps"
                 )
             next_t = t + 1.0 / max(self.fps or 1.0, 1e-3)
+            first = False
             yield t, frame
 
     def close(self) -> None:
         if self._cap is not None:
             self._cap.release()
             self._cap = None
+
+    def _raise_if_busy(self) -> None:
+        """The device exists but cannot be used: taken to be held by another program (Linux)."""
+        dev = Path(f"/dev/video{self.index}")
+        if sys.platform.startswith("linux") and dev.exists() and os.access(dev, os.R_OK | os.W_OK):
+            raise CameraBusyError(
+                f"camera {self.index} is in use by another program", "it is retried quietly"
+            )
 
 
 def video_devices(dev: Path = Path("/dev")) -> list[Path]:

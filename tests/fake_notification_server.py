@@ -1,7 +1,8 @@
 """A tiny org.freedesktop.Notifications service for hermetic tests (runs in a subprocess).
 
 Prints one JSON line per notification received: {"app": ..., "summary": ..., "body": ...}.
-With --hang it accepts the call but never answers.
+With --hang it accepts the call but never answers. With --invoke KEY it "clicks" the button KEY of
+a notification that offers it (``ActionInvoked``), then closes the notification.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ import json
 import sys
 
 from dbus_next.aio import MessageBus
-from dbus_next.service import ServiceInterface, method
+from dbus_next.service import ServiceInterface, method, signal
 
 HANG = "--hang" in sys.argv
+INVOKE = sys.argv[sys.argv.index("--invoke") + 1] if "--invoke" in sys.argv else None
 
 
 class Notifications(ServiceInterface):
@@ -33,11 +35,25 @@ class Notifications(ServiceInterface):
         hints: "a{sv}",
         expire_timeout: i,
     ) -> u:
-        print(json.dumps({"app": app_name, "summary": summary, "body": body}), flush=True)
+        print(json.dumps({"app": app_name, "summary": summary, "body": body, "actions": actions}), flush=True)
         if HANG:
             await asyncio.sleep(3600)
         self.next_id += 1
+        if INVOKE is not None and INVOKE in actions[::2]:
+            asyncio.get_running_loop().call_later(0.3, self._click, self.next_id, INVOKE)
         return self.next_id
+
+    def _click(self, notification: int, key: str) -> None:
+        self.ActionInvoked(notification, key)
+        self.NotificationClosed(notification, 2)
+
+    @signal()
+    def ActionInvoked(self, notification: u, key: s) -> us:
+        return [notification, key]
+
+    @signal()
+    def NotificationClosed(self, notification: u, reason: u) -> uu:
+        return [notification, reason]
 
     @method()
     def GetServerInformation(self) -> ssss:
@@ -45,7 +61,7 @@ class Notifications(ServiceInterface):
 
     @method()
     def GetCapabilities(self) -> "as":
-        return ["body"]
+        return ["body", "actions"]
 
 
 async def main() -> None:

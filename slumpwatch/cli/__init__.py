@@ -1,7 +1,7 @@
 """The command line: the only place that parses argv or writes to stdout.
 
-One module per group of commands (``analysis``, ``calibration``, ``monitoring``, ``log``,
-``setup``), each registering its subcommands; all of them print through ``output``. Heavy modules
+One module per group of commands (``analysis``, ``calibration``, ``monitoring``, ``live``,
+``log``, ``setup``), each registering its subcommands; all of them print through ``output``. Heavy modules
 are imported inside the commands that use them, so ``slumpwatch --help`` stays fast.
 """
 
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import SlumpwatchError
-from . import analysis, calibration, log, monitoring, setup
+from . import analysis, calibration, live, log, monitoring, setup
 from .output import err as _err
 from .output import os_error as _os_error
 
@@ -28,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"slumpwatch {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     sub = parser.add_subparsers(dest="command", required=True)
-    for group in (analysis, calibration, monitoring, log, setup):
+    for group in (analysis, calibration, monitoring, live, log, setup):
         group.register(sub)
     return parser
 

@@ -46,7 +46,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     example: slumpwatch run --interval 30s
     example: slumpwatch run --source sample_frames/front_desk.jsonl --profile-file calibration/front_desk.json
     """
-    from ..app import Stopper, watch
+    from ..app import Stopper, local_tz, watch
+    from ..control import LiveControl
     from ..recording import is_recording
     from ..report import plural
 
@@ -67,6 +68,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         interval=args.interval,
         on_status=None if args.quiet else status_printer(),
         on_message=_err,
+        control=None if args.source else LiveControl(local_tz()),  # files run as fast as they can
     )
     monitor, src = watched.monitor, watched.source
     if not args.quiet:
@@ -134,11 +136,13 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
-    """Run a landmark recording through the monitor.
+    """Run a landmark recording through the monitor (with --speed, it answers `slumpwatch status`).
 
     example: slumpwatch replay sample_frames/front_desk.jsonl --profile-file calibration/front_desk.json
+    example: slumpwatch replay sample_frames/front_desk.jsonl --speed 60 --quiet
     """
-    from ..app import Stopper, replay
+    from ..app import Stopper, local_tz, replay
+    from ..control import LiveControl
     from ..report import plural
 
     cfg, _ = config_from(args)
@@ -156,6 +160,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         speed=args.speed,
         on_status=None if args.quiet else status_printer(),
         on_message=_err,
+        control=LiveControl(local_tz()) if args.speed > 0 else None,
     )
     if monitor.processed == 0 and not stopper.stop:
         raise InputError(
@@ -286,7 +291,10 @@ def register(sub: Subparsers) -> None:
     p.add_argument("recording")
     common(p)
     p.add_argument(
-        "--speed", type=float, default=0.0, help="1 = real time, 0 = as fast as possible (default)"
+        "--speed",
+        type=float,
+        default=0.0,
+        help="1 = real time (answers status, pause, resume, snooze like run), 0 = as fast as possible",
     )
 
     p = command(sub, "demo", cmd_demo)

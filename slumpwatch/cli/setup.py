@@ -74,11 +74,12 @@ def cmd_autostart(args: argparse.Namespace) -> int:
     """Start monitoring at login (systemd user unit / launchd / Startup).
 
     example: slumpwatch autostart install
+    example: slumpwatch autostart install --tray
     """
     from .. import autostart
 
     if args.action == "install":
-        _out(f"wrote {autostart.install()}")
+        _out(f"wrote {autostart.install(tray=args.tray)}")
         if sys.platform.startswith("linux"):
             _out("enable it with: systemctl --user enable --now slumpwatch.service")
     else:
@@ -100,3 +101,4 @@ def register(sub: Subparsers) -> None:
 
     p = command(sub, "autostart", cmd_autostart)
     p.add_argument("action", choices=["install", "remove"])
+    p.add_argument("--tray", action="store_true", help="install: start the tray icon instead of `run`")

@@ -122,3 +122,14 @@ def suggest(trigger: Trigger, last_key: str | None, catalog: Sequence[Exercise] 
             return pool[(keys.index(last_key) + 1) % len(pool)]
         return next(e for e in pool if e.key != last_key)
     return pool[0]
+
+
+def as_html(catalog: Sequence[Exercise] = CATALOG) -> str:
+    """The catalog as a small HTML page (the tray's "Exercises", a notification's "Show exercise")."""
+    from html import escape
+
+    parts = ["<!doctype html><meta charset=utf-8><title>slumpwatch exercises</title><h1>Exercises</h1>"]
+    for e in catalog:
+        steps = "".join(f"<li>{escape(s)}</li>" for s in e.steps)
+        parts.append(f"<h2>{escape(e.name)}</h2><p>{escape(e.targets)}</p><ol>{steps}</ol>")
+    return "\n".join(parts)

@@ -66,6 +66,31 @@ class ConsoleRoute:
         return True
 
 
+class ActionRoute:
+    """A route that can show buttons ("Snooze 1 h"): with :meth:`offer` set, a click calls
+    ``on_action(key)`` (from another thread); without it, a plain notification."""
+
+    def __init__(
+        self,
+        name: str,
+        send: Callable[[str, str, float], bool | None],
+        send_with_actions: Callable[..., bool | None],
+    ) -> None:
+        self.name = name
+        self._send = send
+        self._send_with_actions = send_with_actions
+        self.actions: dict[str, str] = {}
+        self.on_action: Callable[[str], None] | None = None
+
+    def offer(self, actions: dict[str, str], on_action: Callable[[str], None]) -> None:
+        self.actions, self.on_action = dict(actions), on_action
+
+    def send(self, title: str, body: str, timeout_s: float) -> bool | None:
+        if self.actions and self.on_action is not None:
+            return self._send_with_actions(title, body, timeout_s, self.actions, self.on_action)
+        return self._send(title, body, timeout_s)
+
+
 def os_route(platform: str = sys.platform) -> Route | None:
     if platform.startswith("linux"):
         from . import linux as mod
@@ -79,6 +104,9 @@ def os_route(platform: str = sys.platform) -> Route | None:
     if why is not None:
         log.debug("%s route unavailable: %s", mod.NAME, why)
         return None
+    with_actions = getattr(mod, "send_with_actions", None)
+    if with_actions is not None:
+        return ActionRoute(mod.NAME, mod.send, with_actions)
     return FunctionRoute(mod.NAME, mod.send)
 
 
@@ -150,6 +178,12 @@ class Notifier:
 
     def describe(self) -> list[str]:
         return [r.name for r in self.routes]
+
+    def offer_actions(self, actions: dict[str, str], on_action: Callable[[str], None]) -> None:
+        """Buttons on the notifications of the routes that can show them (a click: ``on_action(key)``)."""
+        for route in self.routes:
+            if isinstance(route, ActionRoute):
+                route.offer(actions, on_action)
 
 
 class BackgroundSender:
