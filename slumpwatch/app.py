@@ -52,6 +52,8 @@ from .store import Store
 if TYPE_CHECKING:  # these bring numpy (and, when used, OpenCV and MediaPipe): imported where used
     import numpy as np
 
+    from .motion import MotionGate
+    from .pipeline import Detected
     from .pose import MediaPipePoseEstimator, PoseEstimator
     from .sources import Camera, FrameSource
 
@@ -310,8 +312,17 @@ def duty_cycle(
 
 
 # ------------------------------------------------------------------ driving a monitor
-def drive(monitor: Monitor, estimator: PoseEstimator, frames: Frames, stopper: Stopper) -> int:
-    """Feeds camera or file frames through pose estimation into ``monitor``; returns frames seen."""
+def drive(
+    monitor: Monitor,
+    estimator: PoseEstimator,
+    frames: Frames,
+    stopper: Stopper,
+    gate: MotionGate[Detected] | None = None,
+) -> int:
+    """Feeds camera or file frames through pose estimation into ``monitor``; returns frames seen.
+
+    With a ``gate``, frames that did not move reuse the last pose (counted in ``monitor.reused``).
+    """
     from .pipeline import detect
 
     frames_seen = 0
@@ -323,7 +334,8 @@ def drive(monitor: Monitor, estimator: PoseEstimator, frames: Frames, stopper: S
             if started is None:
                 started = t
                 monitor.start(t)
-            sample, _ = detect(estimator, frame, t - started, monitor.reference)
+            sample, _ = detect(estimator, frame, t - started, monitor.reference, gate)
+            monitor.reused += gate is not None and gate.last_reused
             monitor.process(t, sample)
             last = t
             if stopper.stop:
@@ -378,8 +390,17 @@ def watch(
         )
         frames, name, src = frames_from_source(source, cfg, monitor, stopper, interval)
         monitor.camera = name
-        seen = drive(monitor, est, frames, stopper)
+        seen = drive(monitor, est, frames, stopper, motion_gate(cfg))
     return Watched(monitor, seen, src)
+
+
+def motion_gate(cfg: Config) -> MotionGate[Detected] | None:
+    """The motion gate ``cfg`` asks for (``motion_threshold``, ``motion_max_age_s``), or None (off)."""
+    from .motion import MotionGate
+
+    if cfg.motion_threshold <= 0 or cfg.motion_max_age_s <= 0:
+        return None
+    return MotionGate(cfg.motion_threshold, cfg.motion_max_age_s)
 
 
 def replay_into(
