@@ -46,7 +46,7 @@ from .notify.policy import AlertPolicy, PolicyConfig
 from .notify.routes import ConsoleRoute, FunctionRoute, Notifier, default_routes
 from .paths import config_file, default_db, learned_profile_path, profile_path
 from .scoring import Baseline, Sensitivity
-from .state import Timing
+from .state import State, Timing
 from .store import Store
 
 if TYPE_CHECKING:  # these bring numpy (and, when used, OpenCV and MediaPipe): imported where used
@@ -321,7 +321,8 @@ def drive(
 ) -> int:
     """Feeds camera or file frames through pose estimation into ``monitor``; returns frames seen.
 
-    With a ``gate``, frames that did not move reuse the last pose (counted in ``monitor.reused``).
+    With a ``gate``, frames that did not move reuse the last pose (counted in ``monitor.reused``),
+    except while the monitor learns the upright posture.
     """
     from .pipeline import detect
 
@@ -334,8 +335,10 @@ def drive(
             if started is None:
                 started = t
                 monitor.start(t)
-            sample, _ = detect(estimator, frame, t - started, monitor.reference, gate)
-            monitor.reused += gate is not None and gate.last_reused
+            # While learning the upright posture, every sample is measured: its noise is learned too.
+            gated = gate if monitor.machine.state is not State.LEARNING else None
+            sample, _ = detect(estimator, frame, t - started, monitor.reference, gated)
+            monitor.reused += gated is not None and gated.last_reused
             monitor.process(t, sample)
             last = t
             if stopper.stop:

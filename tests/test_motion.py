@@ -170,3 +170,15 @@ def test_a_slow_slump_on_real_photos_reaches_the_model(shared_frames: Path) -> N
         assert gate.last_difference is None or gate.last_reused == (gate.last_difference < THRESHOLD)
     assert len(est.seen) >= 2  # the drift crossed the threshold
     assert est.seen[-1] >= 2.5 * steps / 2  # and the model saw the second half of the slump
+
+
+def test_no_reuse_while_the_upright_posture_is_learned() -> None:
+    from slumpwatch.learn import BaselineLearner
+
+    est = CountingEstimator()
+    notifier = Notifier([ConsoleRoute(io.StringIO())])
+    mon = Monitor(None, None, notifier, on_message=lambda m: None, learner=BaselineLearner())
+    frame = np.full((480, 640, 3), 120, np.uint8)
+    frames: Iterator[tuple[float, np.ndarray]] = ((1000.0 + i, frame) for i in range(10))
+    app.drive(mon, est, frames, app.Stopper(), app.motion_gate(Config()))
+    assert len(est.seen) == 10 and mon.reused == 0
