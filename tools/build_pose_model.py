@@ -10,7 +10,6 @@ Usage (from the project root; needs pip access to PyPI and a Python 3.9-3.12 int
 
     python tools/build_pose_model.py            # writes slumpwatch/models/pose_landmarker_full.task
     python tools/build_pose_model.py --check    # rebuilds into a temp file, compares bytes
-    python tools/build_pose_model.py --variant lite --output /tmp/pose_landmarker_lite.task
 
 The build is reproducible: zip entries carry a fixed timestamp and a fixed order, so two builds
 give the same bytes. The script re-runs itself inside a private venv that has mediapipe 0.10.21.
@@ -43,7 +42,7 @@ OUTPUT_NAMES = [
 ]
 
 
-def _build_inside(output: Path, variant: str = "full") -> None:
+def _build_inside(output: Path) -> None:
     """Runs inside the venv that has mediapipe 0.10.21."""
     import zipfile
 
@@ -55,12 +54,12 @@ def _build_inside(output: Path, variant: str = "full") -> None:
 
     modules = Path(mediapipe.__file__).parent / "modules"
     detector = (modules / "pose_detection" / "pose_detection.tflite").read_bytes()
-    landmarker = (modules / "pose_landmark" / f"pose_landmark_{variant}.tflite").read_bytes()
+    landmarker = (modules / "pose_landmark" / "pose_landmark_full.tflite").read_bytes()
 
     writer = metadata_writer.MetadataWriter.create(bytearray(landmarker))
     writer.add_general_info(
         "pose_landmarks_detector",
-        f"BlazePose GHUM 3D {variant} landmark model (Apache-2.0), from mediapipe 0.10.21",
+        "BlazePose GHUM 3D full landmark model (Apache-2.0), from mediapipe 0.10.21",
     )
     writer.add_image_input(norm_mean=[0.0], norm_std=[255.0])
     for name, description in OUTPUT_NAMES:
@@ -88,7 +87,7 @@ def _find_python() -> str:
     raise SystemExit("error: mediapipe 0.10.21 needs Python 3.9-3.12; install one and retry")
 
 
-def _build_in_venv(output: Path, variant: str = "full") -> None:
+def _build_in_venv(output: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="slumpwatch-model-") as tmp:
         venv = Path(tmp) / "venv"
         subprocess.run([_find_python(), "-m", "venv", str(venv)], check=True)
@@ -96,9 +95,7 @@ def _build_in_venv(output: Path, variant: str = "full") -> None:
         subprocess.run(
             [str(py), "-m", "pip", "install", "-q", f"mediapipe=={MEDIAPIPE_VERSION}"], check=True
         )
-        subprocess.run(
-            [str(py), __file__, "--inside", "--variant", variant, "--output", str(output)], check=True
-        )
+        subprocess.run([str(py), __file__, "--inside", "--output", str(output)], check=True)
 
 
 def sha256(path: Path) -> str:
@@ -110,13 +107,10 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=OUTPUT)
     parser.add_argument("--check", action="store_true", help="rebuild to a temp file and compare")
     parser.add_argument("--inside", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument(
-        "--variant", choices=["full", "lite"], default="full", help="lite: smaller, faster, measured not shipped"
-    )
     args = parser.parse_args()
 
     if args.inside:
-        _build_inside(args.output, args.variant)
+        _build_inside(args.output)
         return
     if args.check:
         with tempfile.TemporaryDirectory() as tmp:
@@ -125,9 +119,7 @@ def main() -> None:
             same = rebuilt.read_bytes() == args.output.read_bytes()
             print(f"shipped {sha256(args.output)}\nrebuilt {sha256(rebuilt)}\nidentical: {same}")
             raise SystemExit(0 if same else 1)
-    if args.variant != "full" and args.output == OUTPUT:
-        raise SystemExit("error: give --output for a variant other than the shipped full model")
-    _build_in_venv(args.output, args.variant)
+    _build_in_venv(args.output)
     print(f"wrote {args.output} sha256 {sha256(args.output)}")
 
 
