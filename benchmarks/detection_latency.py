@@ -8,7 +8,11 @@ calibrated profile from the session's upright photos, default settings), once wi
 and once without, for several slump times (the sampling phase moves); notifications are collected,
 not sent.
 
-    python benchmarks/detection_latency.py [--session B] [--trials 4]
+    python benchmarks/detection_latency.py [--session B] [--trials 4] [--ramp 60]
+
+``--ramp S`` makes the slump slow: the picture fades from the upright photo to the slumped one over S
+seconds (a blend, so a crude stand-in for a body moving), the case the gate's accumulated difference
+is there for. Times are counted from the start of the fade.
 
 "Slumped" is the sample time at which the monitor enters the slumped state (the default onset is
 20 s, so about 20 s is the floor); "warning" is the first warning's time.
@@ -49,11 +53,15 @@ def photos(session: str) -> dict[str, list[np.ndarray]]:
     return out
 
 
-def write_video(path: Path, upright: np.ndarray, slumped: np.ndarray, slump_at: float, length: float) -> None:
+def write_video(
+    path: Path, upright: np.ndarray, slumped: np.ndarray, slump_at: float, length: float, ramp: float = 0.0
+) -> None:
     rng = np.random.default_rng(int(slump_at * 10))
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), FPS, (640, 480))
+    up, down = upright.astype(np.float32), slumped.astype(np.float32)
     for i in range(int(length * FPS)):
-        img = upright if i / FPS < slump_at else slumped
+        a = min(max((i / FPS - slump_at) / ramp, 0.0), 1.0) if ramp > 0 else float(i / FPS >= slump_at)
+        img = (1 - a) * up + a * down
         dx, dy = rng.integers(-2, 3, 2)
         moved = cv2.warpAffine(
             img, np.float32([[1, 0, dx], [0, 1, dy]]), (640, 480), borderMode=cv2.BORDER_REPLICATE
@@ -97,6 +105,9 @@ def main() -> None:
     ap.add_argument("--trials", type=int, default=4)
     ap.add_argument("--slump-at", type=float, default=60.0)
     ap.add_argument("--after", type=float, default=60.0, help="seconds of video after the slump starts")
+    ap.add_argument(
+        "--ramp", type=float, default=0.0, help="a slow slump: the picture fades over this many seconds"
+    )
     args = ap.parse_args()
     pics = photos(args.session)
     with MediaPipePoseEstimator(video=False) as est:
@@ -110,7 +121,8 @@ def main() -> None:
         for k in range(args.trials):
             slump_at = args.slump_at + k * 1.37  # moves the sampling phase
             video = Path(tmp) / f"slump_{k}.avi"
-            write_video(video, pics["upright"][0], pics["slumped"][0], slump_at, slump_at + args.after)
+            end = slump_at + args.after + args.ramp
+            write_video(video, pics["upright"][0], pics["slumped"][0], slump_at, end, args.ramp)
             for gated in (True, False) if k % 2 == 0 else (False, True):
                 began = time.perf_counter()
                 r = latency(video, profile, gated, slump_at)

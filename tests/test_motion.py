@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -182,3 +183,21 @@ def test_no_reuse_while_the_upright_posture_is_learned() -> None:
     frames: Iterator[tuple[float, np.ndarray]] = ((1000.0 + i, frame) for i in range(10))
     app.drive(mon, est, frames, app.Stopper(), app.motion_gate(Config()))
     assert len(est.seen) == 10 and mon.reused == 0
+
+
+# ---------------------------------------------------------------- analyze says which frames were reused
+def test_analyze_motion_gate_marks_reused_video_frames_and_never_images(
+    shared_frames: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from slumpwatch.cli import main
+
+    gif = shared_frames / "video" / "side_slump_then_upright.gif"
+    side = sorted((shared_frames / "side").glob("*.jpg"))[:2]
+    assert main(["analyze", str(gif), *map(str, side), "--motion-gate", "--json"]) == 0
+    rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+    images = [r for r in rows if r["file"] != str(gif)]
+    video = [r for r in rows if r["file"] == str(gif)]
+    assert len(images) == 2 and not any(r["reused"] for r in images)
+    assert len(video) == 58 and 0 < sum(r["reused"] for r in video) < 58
+    assert main(["analyze", str(side[0]), "--json"]) == 0
+    assert "reused" not in json.loads(capsys.readouterr().out)
