@@ -31,7 +31,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from slumpwatch.app import build_monitor, build_notifier, monitoring_log, motion_gate, pose_estimator
+from slumpwatch.app import (
+    build_monitor,
+    build_notifier,
+    monitoring_log,
+    motion_gate,
+    pose_estimator,
+    pose_for,
+)
 from slumpwatch.calibration import Profile
 from slumpwatch.config import Config
 from slumpwatch.pipeline import detect
@@ -127,9 +134,7 @@ class Runner:
                 continue
             pool = self.pools[self.script(t)]
             frame = cv2.imdecode(np.frombuffer(pool[self.n % len(pool)], np.uint8), cv2.IMREAD_COLOR)
-            sample, _ = detect(self.est, frame, t, self.mon.reference, self.gate)
-            self.mon.reused += self.gate is not None and self.gate.last_reused
-            self.mon.process(self.start + t, sample)
+            self.mon.process(self.start + t, pose_for(self.mon, self.est, frame, t, self.gate))
             self.n += 1
             self.next_t = t + 1.0 / self.mon.suggested_fps()
         self.elapsed = end

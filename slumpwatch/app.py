@@ -52,6 +52,7 @@ from .store import Store
 if TYPE_CHECKING:  # these bring numpy (and, when used, OpenCV and MediaPipe): imported where used
     import numpy as np
 
+    from .landmarks import PoseSample
     from .motion import MotionGate
     from .pipeline import Detected
     from .pose import MediaPipePoseEstimator, PoseEstimator
@@ -321,11 +322,8 @@ def drive(
 ) -> int:
     """Feeds camera or file frames through pose estimation into ``monitor``; returns frames seen.
 
-    With a ``gate``, frames that did not move reuse the last pose (counted in ``monitor.reused``),
-    except while the monitor learns the upright posture.
+    With a ``gate``, frames that did not move reuse the last pose (see :func:`pose_for`).
     """
-    from .pipeline import detect
-
     frames_seen = 0
     started = None
     last = time.time()
@@ -335,11 +333,7 @@ def drive(
             if started is None:
                 started = t
                 monitor.start(t)
-            # While learning the upright posture, every sample is measured: its noise is learned too.
-            gated = gate if monitor.machine.state is not State.LEARNING else None
-            sample, _ = detect(estimator, frame, t - started, monitor.reference, gated)
-            monitor.reused += gated is not None and gated.last_reused
-            monitor.process(t, sample)
+            monitor.process(t, pose_for(monitor, estimator, frame, t - started, gate))
             last = t
             if stopper.stop:
                 break
@@ -347,6 +341,26 @@ def drive(
         if started is not None:
             monitor.stop(last)
     return frames_seen
+
+
+def pose_for(
+    monitor: Monitor, estimator: PoseEstimator, frame: np.ndarray, t: float, gate: MotionGate[Detected] | None
+) -> PoseSample | None:
+    """The person in ``frame`` for ``monitor``, or None; ``t`` in seconds since the start.
+
+    With a ``gate``, a frame that did not move reuses the last pose (counted in ``monitor.reused``),
+    except while the monitor learns the upright posture (its noise is learned from real
+    measurements); while it samples at its alert rate (a decision pending, or the index near the
+    threshold) the gate's shorter maximum age applies.
+    """
+    from .pipeline import detect
+
+    gated = gate if monitor.machine.state is not State.LEARNING else None
+    if gated is not None:
+        gated.urgent = monitor.suggested_fps() >= monitor.rates.alert
+    sample, _ = detect(estimator, frame, t, monitor.reference, gated)
+    monitor.reused += gated is not None and gated.last_reused
+    return sample
 
 
 @dataclass

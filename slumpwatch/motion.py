@@ -8,7 +8,9 @@ threshold. The last result is reused while
 
 * the mean absolute difference of the two thumbnails is below :data:`THRESHOLD` grey levels, and
 * the last model run is younger than :data:`MAX_AGE_S` seconds (sample time): after that the model
-  runs anyway, whatever the picture.
+  runs anyway, whatever the picture; :data:`URGENT_AGE_S` while ``urgent`` is set (the monitor sets
+  it while a decision is being timed or the slump index is near the threshold, so a slow slump
+  that is about to cross it is seen within seconds, not 15).
 
 The threshold comes from a noise model on the real photos in ``../shared/frames`` (scaled to
 640x480): sensor noise (Gaussian, sigma 3 grey levels) plus a shift of up to 2 pixels between the
@@ -29,6 +31,7 @@ import numpy as np
 THUMB_SIZE = (32, 24)  # width, height: a 640x480 frame averaged over 20x20 blocks
 THRESHOLD = 6.0  # mean absolute grey-level difference of the thumbnails that counts as movement
 MAX_AGE_S = 15.0  # the model runs at least this often (sample time), even if nothing moved
+URGENT_AGE_S = 3.0  # ... and this often while ``urgent`` (a decision is near)
 
 R = TypeVar("R")
 
@@ -56,9 +59,13 @@ class MotionGate(Generic[R]):
     ``threshold`` 0 or ``max_age_s`` 0 never reuses.
     """
 
-    def __init__(self, threshold: float = THRESHOLD, max_age_s: float = MAX_AGE_S) -> None:
+    def __init__(
+        self, threshold: float = THRESHOLD, max_age_s: float = MAX_AGE_S, urgent_age_s: float = URGENT_AGE_S
+    ) -> None:
         self.threshold = threshold
         self.max_age_s = max_age_s
+        self.urgent_age_s = min(urgent_age_s, max_age_s)
+        self.urgent = False  # set by the caller while a decision is near: the shorter age applies
         self.reused = 0  # samples that reused the last result
         self.ran = 0  # samples the model saw
         self.last_reused = False  # whether the latest sample was reused
@@ -75,7 +82,8 @@ class MotionGate(Generic[R]):
             return None
         self.last_difference = difference(thumb, self._thumb)
         age = t - self._t
-        if not (0 <= age < self.max_age_s) or self.last_difference >= self.threshold:
+        max_age = self.urgent_age_s if self.urgent else self.max_age_s
+        if not (0 <= age < max_age) or self.last_difference >= self.threshold:
             return None
         self.reused += 1
         self.last_reused = True

@@ -17,7 +17,7 @@ from slumpwatch import app
 from slumpwatch.config import Config
 from slumpwatch.landmarks import PoseSample
 from slumpwatch.monitor import Monitor
-from slumpwatch.motion import MAX_AGE_S, THRESHOLD, MotionGate, difference, thumbnail
+from slumpwatch.motion import MAX_AGE_S, THRESHOLD, URGENT_AGE_S, MotionGate, difference, thumbnail
 from slumpwatch.notify.routes import ConsoleRoute, Notifier
 from slumpwatch.pipeline import Detected, detect
 
@@ -67,6 +67,16 @@ def test_the_model_runs_at_the_maximum_age_whatever_the_picture() -> None:
     assert gate.reuse(MAX_AGE_S - 0.1, flat(100)) == "pose"
     assert gate.reuse(MAX_AGE_S, flat(100)) is None
     assert gate.reuse(-1.0, flat(100)) is None  # time going backwards: never trust the old result
+
+
+def test_an_urgent_gate_runs_the_model_sooner() -> None:
+    gate: MotionGate[str] = MotionGate()
+    gate.saw(0.0, flat(100), "pose")
+    gate.urgent = True
+    assert gate.reuse(URGENT_AGE_S - 0.1, flat(100)) == "pose"
+    assert gate.reuse(URGENT_AGE_S, flat(100)) is None
+    gate.urgent = False
+    assert gate.reuse(URGENT_AGE_S, flat(100)) == "pose"
 
 
 def test_slow_drift_adds_up_against_the_last_frame_the_model_saw() -> None:
