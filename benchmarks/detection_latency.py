@@ -11,8 +11,10 @@ not sent.
     python benchmarks/detection_latency.py [--session B] [--trials 4] [--ramp 60]
 
 ``--ramp S`` makes the slump slow: the picture fades from the upright photo to the slumped one over S
-seconds (a blend, so a crude stand-in for a body moving), the case the gate's accumulated difference
-is there for. Times are counted from the start of the fade.
+seconds (a blend: the model sees one photo or the other, so its verdict flips at once, somewhere in
+the fade), or with ``--sink PX`` the upright person sinks PX pixels down in the frame (the head drop
+grows smoothly). Times are counted from the start of the ramp. ``--threshold`` and ``--max-age``
+try other gate settings.
 
 "Slumped" is the sample time at which the monitor enters the slumped state (the default onset is
 20 s, so about 20 s is the floor); "warning" is the first warning's time.
@@ -54,25 +56,30 @@ def photos(session: str) -> dict[str, list[np.ndarray]]:
 
 
 def write_video(
-    path: Path, upright: np.ndarray, slumped: np.ndarray, slump_at: float, length: float, ramp: float = 0.0
+    path: Path,
+    upright: np.ndarray,
+    slumped: np.ndarray,
+    slump_at: float,
+    length: float,
+    ramp: float = 0.0,
+    sink: float = 0.0,
 ) -> None:
     rng = np.random.default_rng(int(slump_at * 10))
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), FPS, (640, 480))
     up, down = upright.astype(np.float32), slumped.astype(np.float32)
     for i in range(int(length * FPS)):
         a = min(max((i / FPS - slump_at) / ramp, 0.0), 1.0) if ramp > 0 else float(i / FPS >= slump_at)
-        img = (1 - a) * up + a * down
+        img = up if sink else (1 - a) * up + a * down
         dx, dy = rng.integers(-2, 3, 2)
         moved = cv2.warpAffine(
-            img, np.float32([[1, 0, dx], [0, 1, dy]]), (640, 480), borderMode=cv2.BORDER_REPLICATE
+            img, np.float32([[1, 0, dx], [0, 1, dy + a * sink]]), (640, 480), borderMode=cv2.BORDER_REPLICATE
         )
         writer.write(np.clip(moved + rng.normal(0, 2.5, moved.shape), 0, 255).astype(np.uint8))
     writer.release()
 
 
-def latency(video: Path, profile: Profile, gated: bool, slump_at: float) -> tuple[float, float, int, int]:
+def latency(video: Path, profile: Profile, cfg: Config, slump_at: float) -> tuple[float, float, int, int]:
     """(seconds to the slumped state, seconds to the warning, samples, samples reused)."""
-    cfg = Config() if gated else Config(motion_threshold=0.0)
     first: list[float] = []
 
     def on_status(s: Status) -> None:
@@ -108,6 +115,14 @@ def main() -> None:
     ap.add_argument(
         "--ramp", type=float, default=0.0, help="a slow slump: the picture fades over this many seconds"
     )
+    ap.add_argument(
+        "--sink",
+        type=float,
+        default=0.0,
+        help="with --ramp: the upright person sinks PX pixels instead",
+    )
+    ap.add_argument("--threshold", type=float, default=Config.motion_threshold, help="gate threshold")
+    ap.add_argument("--max-age", type=float, default=Config.motion_max_age_s, help="gate maximum age (s)")
     args = ap.parse_args()
     pics = photos(args.session)
     with MediaPipePoseEstimator(video=False) as est:
@@ -122,10 +137,11 @@ def main() -> None:
             slump_at = args.slump_at + k * 1.37  # moves the sampling phase
             video = Path(tmp) / f"slump_{k}.avi"
             end = slump_at + args.after + args.ramp
-            write_video(video, pics["upright"][0], pics["slumped"][0], slump_at, end, args.ramp)
+            write_video(video, pics["upright"][0], pics["slumped"][0], slump_at, end, args.ramp, args.sink)
             for gated in (True, False) if k % 2 == 0 else (False, True):
                 began = time.perf_counter()
-                r = latency(video, profile, gated, slump_at)
+                cfg = Config(motion_threshold=args.threshold if gated else 0.0, motion_max_age_s=args.max_age)
+                r = latency(video, profile, cfg, slump_at)
                 results[gated].append(r)
                 label = "gated" if gated else "ungated"
                 print(

@@ -63,6 +63,8 @@ if TYPE_CHECKING:  # these bring numpy (and, when used, OpenCV and MediaPipe): i
 log = logging.getLogger(__name__)
 
 OnMessage = Callable[[str], None]
+# From this fraction of the entry threshold on, the motion gate's shorter (urgent) maximum age applies.
+URGENT_INDEX = 0.5
 OverrideValue = str | int | float | bool | None
 
 
@@ -351,13 +353,17 @@ def pose_for(
     With a ``gate``, a frame that did not move reuses the last pose (counted in ``monitor.reused``),
     except while the monitor learns the upright posture (its noise is learned from real
     measurements); while it samples at its alert rate (a decision pending, or the index near the
-    threshold) the gate's shorter maximum age applies.
+    threshold) or the slump index is at least half the threshold, the gate's shorter maximum age
+    applies: a slow slump is followed closely from half-way on.
     """
     from .pipeline import detect
 
     gated = gate if monitor.machine.state is not State.LEARNING else None
     if gated is not None:
-        gated.urgent = monitor.suggested_fps() >= monitor.rates.alert
+        index = monitor.last_score.index if monitor.last_score is not None else None
+        gated.urgent = monitor.suggested_fps() >= monitor.rates.alert or (
+            index is not None and index >= URGENT_INDEX * monitor.thresholds.enter
+        )
     sample, _ = detect(estimator, frame, t, monitor.reference, gated)
     monitor.reused += gated is not None and gated.last_reused
     return sample

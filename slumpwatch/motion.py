@@ -8,9 +8,9 @@ threshold. The last result is reused while
 
 * the mean absolute difference of the two thumbnails is below :data:`THRESHOLD` grey levels, and
 * the last model run is younger than :data:`MAX_AGE_S` seconds (sample time): after that the model
-  runs anyway, whatever the picture; :data:`URGENT_AGE_S` while ``urgent`` is set (the monitor sets
-  it while a decision is being timed or the slump index is near the threshold, so a slow slump
-  that is about to cross it is seen within seconds, not 15).
+  runs anyway, whatever the picture; :data:`URGENT_AGE_S` while ``urgent`` is set (``app.pose_for``
+  sets it while a decision is being timed or the slump index is at least half the threshold, so a
+  slow slump that is about to cross it is seen within seconds, not 15).
 
 The threshold comes from a noise model on the real photos in ``../shared/frames`` (scaled to
 640x480): sensor noise (Gaussian, sigma 3 grey levels) plus a shift of up to 2 pixels between the

@@ -124,6 +124,33 @@ def test_drive_counts_reused_samples_in_the_monitor() -> None:
     assert mon.reused == 10 and mon.processed == 13
 
 
+@pytest.mark.parametrize(
+    ("head_drop", "runs"), [(0.05, [0.0, 15.0]), (0.11, [0.0, 3.0, 6.0, 9.0, 12.0, 15.0])]
+)
+def test_from_half_the_threshold_on_the_model_runs_every_few_seconds(
+    head_drop: float, runs: list[float]
+) -> None:
+    """A still person half-way to a slump (index 0.53) is looked at every 3 s, an upright one every 15 s."""
+    from slumpwatch.calibration import Profile
+    from slumpwatch.scoring import build_baseline
+
+    class Leaning(CountingEstimator):
+        def __call__(self, frame_bgr: np.ndarray, timestamp_s: float) -> list[PoseSample]:
+            self.seen.append(timestamp_s)
+            return [front_pose(head_drop=head_drop)]
+
+    profile = Profile("still", "now", build_baseline([front_pose() for _ in range(20)]))
+    notifier = Notifier([ConsoleRoute(io.StringIO())])
+    mon = Monitor(profile, None, notifier, on_message=lambda m: None)
+    gate = app.motion_gate(Config())
+    est = Leaning()
+    frame = np.full((480, 640, 3), 120, np.uint8)
+    mon.start(1000.0)
+    for i in range(31):  # a sample every 0.5 s for 15 s
+        mon.process(1000.0 + i / 2, app.pose_for(mon, est, frame, i / 2, gate))
+    assert est.seen == runs
+
+
 # ---------------------------------------------------------------- the threshold on real photos
 def _photos(shared: Path) -> list[tuple[dict[str, str], np.ndarray]]:
     out = []
