@@ -47,12 +47,15 @@ from .notify.policy import AlertPolicy, PolicyConfig
 from .notify.routes import ConsoleRoute, FunctionRoute, Notifier, default_routes
 from .paths import config_file, default_db, learned_profile_path, profile_path
 from .scoring import Baseline, Sensitivity
-from .state import Timing
+from .state import State, Timing
 from .store import Store
 
 if TYPE_CHECKING:  # these bring numpy (and, when used, OpenCV and MediaPipe): imported where used
     import numpy as np
 
+    from .landmarks import PoseSample
+    from .motion import MotionGate
+    from .pipeline import Detected
     from .pose import MediaPipePoseEstimator, PoseEstimator
     from .sources import Camera, FrameSource
 
@@ -61,6 +64,8 @@ if TYPE_CHECKING:  # these bring numpy (and, when used, OpenCV and MediaPipe): i
 log = logging.getLogger(__name__)
 
 OnMessage = Callable[[str], None]
+# From this fraction of the entry threshold on, the motion gate's shorter (urgent) maximum age applies.
+URGENT_INDEX = 0.5
 OverrideValue = str | int | float | bool | None
 
 
@@ -333,12 +338,14 @@ def drive(
     frames: Frames,
     stopper: Stopper,
     control: LiveControl | None = None,
+    gate: MotionGate[Detected] | None = None,
 ) -> int:
     """Feeds camera or file frames through pose estimation into ``monitor``; returns frames seen.
 
-    ``control`` (live pause, resume, snooze) is applied between samples, in this thread."""
-    from .pipeline import detect
+    ``control`` (live pause, resume, snooze) is applied between samples, in this thread.
 
+    With a ``gate``, frames that did not move reuse the last pose (see :func:`pose_for`).
+    """
     frames_seen = 0
     started = None
     last = time.time()
@@ -351,14 +358,37 @@ def drive(
             last = t
             paused = control is not None and control.sync(monitor, t)
             if not paused and frame is not None:  # None: a tick while paused (``sharing``)
-                sample, _ = detect(estimator, frame, t - started, monitor.reference)
-                monitor.process(t, sample)
+                monitor.process(t, pose_for(monitor, estimator, frame, t - started, gate))
             if stopper.stop:
                 break
     finally:
         if started is not None:
             monitor.stop(last)
     return frames_seen
+
+
+def pose_for(
+    monitor: Monitor, estimator: PoseEstimator, frame: np.ndarray, t: float, gate: MotionGate[Detected] | None
+) -> PoseSample | None:
+    """The person in ``frame`` for ``monitor``, or None; ``t`` in seconds since the start.
+
+    With a ``gate``, a frame that did not move reuses the last pose (counted in ``monitor.reused``),
+    except while the monitor learns the upright posture (its noise is learned from real
+    measurements); while it samples at its alert rate (a decision pending, or the index near the
+    threshold) or the slump index is at least half the threshold, the gate's shorter maximum age
+    applies: a slow slump is followed closely from half-way on.
+    """
+    from .pipeline import detect
+
+    gated = gate if monitor.machine.state is not State.LEARNING else None
+    if gated is not None:
+        index = monitor.last_score.index if monitor.last_score is not None else None
+        gated.urgent = monitor.suggested_fps() >= monitor.rates.alert or (
+            index is not None and index >= URGENT_INDEX * monitor.thresholds.enter
+        )
+    sample, _ = detect(estimator, frame, t, monitor.reference, gated)
+    monitor.reused += gated is not None and gated.last_reused
+    return sample
 
 
 @dataclass
@@ -411,8 +441,17 @@ def watch(
         offer_actions(monitor, control)
         frames, name, src = frames_from_source(source, cfg, monitor, stopper, interval, control)
         monitor.camera = name
-        seen = drive(monitor, est, frames, stopper, control)
+        seen = drive(monitor, est, frames, stopper, control, motion_gate(cfg))
     return Watched(monitor, seen, src)
+
+
+def motion_gate(cfg: Config) -> MotionGate[Detected] | None:
+    """The motion gate ``cfg`` asks for (``motion_threshold``, ``motion_max_age_s``), or None (off)."""
+    from .motion import MotionGate
+
+    if cfg.motion_threshold <= 0 or cfg.motion_max_age_s <= 0:
+        return None
+    return MotionGate(cfg.motion_threshold, cfg.motion_max_age_s)
 
 
 def replay_into(

@@ -38,6 +38,11 @@ class Config:
     away_fps: float = 0.2
     notify_timeout_s: float = 3.0
     bell: bool = False
+    # Motion gate (``motion.py``): reuse the last pose while the picture differs from the last frame
+    # the model saw by less than this (mean grey levels of a 32x24 thumbnail; 0 turns it off) ...
+    motion_threshold: float = 6.0
+    # ... and the model last ran less than this long ago (seconds; 0 turns it off).
+    motion_max_age_s: float = 15.0
 
 
 RANGES: dict[str, tuple[float, float]] = {
@@ -52,6 +57,8 @@ RANGES: dict[str, tuple[float, float]] = {
     "alert_fps": (0.01, 30),
     "away_fps": (0.01, 30),
     "notify_timeout_s": (0.1, 60),
+    "motion_threshold": (0, 255),
+    "motion_max_age_s": (0, 3600),
 }
 CHOICES = {"sensitivity": ("low", "medium", "high")}
 

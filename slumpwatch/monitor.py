@@ -100,6 +100,7 @@ class Monitor:
         self.log = None if self.store is None else BufferedLog(self.store, lambda m: self.on_message(m))
         self.dropped: Counter[str] = Counter()  # samples refused at the input boundary, by reason
         self.processed = 0  # samples accepted
+        self.reused = 0  # samples whose pose was reused because nothing moved (``motion.py``)
         self._last_t = -math.inf
         self._checkpoint_t = -math.inf
         self.basis = "calibrated" if self.profile is not None else "uncalibrated"

@@ -10,6 +10,7 @@ import numpy as np
 
 from .geometry import person_problem
 from .landmarks import PoseSample
+from .motion import MotionGate, thumbnail
 from .pose import PoseEstimator
 from .sources import VIDEO_SUFFIXES, ImageFiles, VideoFile, brightness
 
@@ -44,13 +45,34 @@ def _distance(p: PoseSample, ref: tuple[float, float]) -> float:
     return math.inf if center is None else math.hypot(center[0] - ref[0], center[1] - ref[1])
 
 
+Detected = tuple[PoseSample | None, str | None]
+
+
 def detect(
-    estimator: PoseEstimator, frame: np.ndarray, t: float, reference: tuple[float, float] | None = None
-) -> tuple[PoseSample | None, str | None]:
-    """The person in ``frame`` or why there is none. Black frames never reach the model."""
+    estimator: PoseEstimator,
+    frame: np.ndarray,
+    t: float,
+    reference: tuple[float, float] | None = None,
+    gate: MotionGate[Detected] | None = None,
+) -> Detected:
+    """The person in ``frame`` or why there is none. Black frames never reach the model.
+
+    With a ``gate``, a frame that has not moved since the model last ran reuses its result
+    (``gate.last_reused`` says so; see :mod:`slumpwatch.motion`).
+    """
+    if gate is not None:
+        gate.last_reused = False
     if brightness(frame) < BLACK_FRAME:
         return None, "camera covered or frame black"
-    return choose_person(estimator(frame, t), reference)
+    if gate is None:
+        return choose_person(estimator(frame, t), reference)
+    thumb = thumbnail(frame)
+    kept = gate.reuse(t, thumb)
+    if kept is not None:
+        return kept
+    found = choose_person(estimator(frame, t), reference)
+    gate.saw(t, thumb, found)
+    return found
 
 
 def detect_file(

@@ -24,6 +24,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     """
     from ..annotate import draw, save_new
     from ..geometry import measure
+    from ..motion import MotionGate
     from ..pipeline import detect
     from ..pose import MediaPipePoseEstimator
     from ..sources import ImageFiles, VideoFile, collect_images
@@ -35,7 +36,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         Path(args.annotate).mkdir(parents=True, exist_ok=True)
     analysed = 0
 
-    def report(name: str, t: float, frame: Any, sample: Any, problem: str | None) -> None:
+    def report(
+        name: str, t: float, frame: Any, sample: Any, problem: str | None, reused: bool = False
+    ) -> None:
         nonlocal analysed
         geo = measure(sample) if sample is not None else None
         row = {
@@ -49,6 +52,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             "uncertain": list(geo.uncertain) if geo else [],
             "problem": problem,
         }
+        if args.motion_gate:
+            row["reused"] = reused
         analysed += 1
         if args.json:
             _out(json.dumps(row, allow_nan=False))
@@ -60,7 +65,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 quality = "ok" if not geo.uncertain else "uncertain: " + ", ".join(geo.uncertain)
                 _out(
                     f"{name:40s} t={t:6.2f}  view={geo.view.value:7s} trunk={_deg(geo.trunk_deg)} "
-                    f"neck={_deg(geo.neck_deg)}  [{quality}]"
+                    f"neck={_deg(geo.neck_deg)}  [{quality}]{'  (reused: nothing moved)' if reused else ''}"
                 )
         if args.annotate:
             stem = Path(name).stem + (f"_{t:07.2f}" if t else "")
@@ -77,13 +82,14 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 report(str(src.current), 0.0, frame, sample, problem)
     for video in videos:
         found = total = 0
+        gate: MotionGate[Any] | None = MotionGate() if args.motion_gate else None
         with MediaPipePoseEstimator(args.model, video=True) as est:
             try:
                 for t, frame in VideoFile(video, fps=args.fps).frames():
-                    sample, problem = detect(est, frame, t)
+                    sample, problem = detect(est, frame, t, gate=gate)
                     total += 1
                     found += sample is not None
-                    report(str(video), t, frame, sample, problem)
+                    report(str(video), t, frame, sample, problem, gate is not None and gate.last_reused)
             except InputError as err:
                 _err(err.one_line())
         if total and found < 0.5 * total:
@@ -175,6 +181,12 @@ def register(sub: Subparsers) -> None:
     p.add_argument("--annotate", metavar="DIR", help="write frames with the skeleton and angles drawn")
     p.add_argument(
         "--fps", type=float, default=None, help="sample videos at this rate (default: every frame)"
+    )
+    p.add_argument(
+        "--motion-gate",
+        action="store_true",
+        help="in videos, reuse the last pose while nothing moved, as `run` does (JSON field 'reused'; "
+        "single images are never reused)",
     )
 
     p = command(sub, "evaluate", cmd_evaluate, model=True)

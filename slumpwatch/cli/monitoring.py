@@ -78,6 +78,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     why = "stopped by a signal" if stopper.stop else getattr(src, "ended", "") or "source ended"
     skipped = getattr(src, "skipped", 0)
     extra = f"; {skipped} unreadable frames skipped" if skipped else ""
+    if cfg.motion_threshold > 0 and cfg.motion_max_age_s > 0:
+        extra += f"; {monitor.reused} of {monitor.processed} samples reused the last pose (nothing moved)"
     sent = plural(len(monitor.sent), "warning")
     _out(f"monitoring ended ({why}{extra}); {sent} sent{_dropped(monitor.dropped)}")
     return 0
