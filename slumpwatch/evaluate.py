@@ -38,7 +38,7 @@ from .geometry import View, person_problem
 from .landmarks import PoseSample
 from .learn import BaselineLearner
 from .recording import is_recording, read_recording
-from .scoring import Baseline, Sensitivity, Thresholds, build_baseline, is_slumped, score
+from .scoring import Baseline, Score, Sensitivity, Thresholds, build_baseline, is_slumped, score
 
 SCORED = ("upright", "slumped")
 EXACT_LOO_MAX = 100
@@ -283,13 +283,18 @@ def judge(
             if calibrated and baseline is None:
                 it.problem = "no upright frames to calibrate against"
                 continue
-            s = score(it.sample, baseline)
-            verdict = is_slumped(s, th)
-            if verdict is None:
-                it.problem = "posture not measurable (" + ", ".join(s.uncertain or ("pose",)) + ")"
-                continue
-            it.trunk_deg, it.index = s.trunk_deg, s.index
-            it.verdict = "slumped" if verdict else "upright"
+            _record(it, score(it.sample, baseline), th)
+
+
+def _record(it: Item, s: Score, th: Thresholds) -> bool | None:
+    """Sets the item's verdict from its score (per frame, no hysteresis), or says why there is none."""
+    verdict = is_slumped(s, th)
+    if verdict is None:
+        it.problem = "posture not measurable (" + ", ".join(s.uncertain or ("pose",)) + ")"
+        return None
+    it.trunk_deg, it.index = s.trunk_deg, s.index
+    it.verdict = "slumped" if verdict else "upright"
+    return verdict
 
 
 def _judge_self(group: Sequence[Item], th: Thresholds) -> None:
@@ -317,13 +322,9 @@ def _judge_self(group: Sequence[Item], th: Thresholds) -> None:
                 it.learning = True
                 continue
             s = score(it.sample, learner.baseline)
-        verdict = is_slumped(s, th)  # per frame, as in the calibrated protocols
-        if verdict is None:
-            it.problem = "posture not measurable (" + ", ".join(s.uncertain or ("pose",)) + ")"
-            continue
-        slumping = verdict
-        it.trunk_deg, it.index = s.trunk_deg, s.index
-        it.verdict = "slumped" if verdict else "upright"
+        verdict = _record(it, s, th)
+        if verdict is not None:
+            slumping = verdict
 
 
 def summarise(items: Iterable[Item]) -> list[SliceResult]:
