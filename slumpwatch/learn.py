@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import statistics
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from .geometry import MIN_CONFIDENCE, View
 from .landmarks import PoseSample
@@ -97,12 +97,11 @@ class BaselineLearner:
             self.restarts += 1
         if sample.image_size is not None:
             self.size = sample.image_size
-        if self.baseline is not None:
-            m = front_measures(feats, self.baseline.signals)
-            if m is not None and front_index(m, self.baseline.noise) >= 1.0:
-                # Seen clearly worse than the reference: it is not the person's worst posture.
-                self._contrast_seen, self.doubtful = True, False
-        if self.baseline is not None and not slumped and self._sits_more_upright(feats):
+        index = None if self.baseline is None else _index(feats, self.baseline)
+        if index is not None and index >= 1.0:
+            # Seen clearly worse than the reference: it is not the person's worst posture.
+            self._contrast_seen, self.doubtful = True, False
+        if self.baseline is not None and not slumped and self._sits_more_upright(feats, index):
             self._correct()
             return
         if not slumped:
@@ -122,12 +121,7 @@ class BaselineLearner:
         self._refresh(upright_positions=True)
         if self.baseline is None:
             return
-        reference = self.baseline
-        kept = [
-            r
-            for r in self._window
-            if (m := front_measures(r, reference.signals)) is None or front_index(m, reference.noise) < 1.0
-        ]
+        kept = _not_slumped(self._window, self.baseline)
         if len(kept) >= 5:
             self._window = deque(kept, maxlen=WINDOW_SAMPLES)
             self._refresh()
@@ -140,11 +134,10 @@ class BaselineLearner:
         self._contrast_seen = False
         self.baseline, self.seeded, self.doubtful = None, False, False
 
-    def _sits_more_upright(self, feats: dict[str, float]) -> bool:
-        """Sustained samples clearly more upright than the reference: it was learned slumped."""
-        assert self.baseline is not None
-        m = front_measures(feats, self.baseline.signals)
-        if m is not None and front_index(m, self.baseline.noise) <= UPRIGHTER_INDEX:
+    def _sits_more_upright(self, feats: dict[str, float], index: float | None) -> bool:
+        """Sustained samples clearly more upright than the reference (``index``, this sample's slump
+        index against it): it was learned slumped."""
+        if index is not None and index <= UPRIGHTER_INDEX:
             self._uprighter += 1
             self._recent_upright.append(feats)
         else:
@@ -158,11 +151,7 @@ class BaselineLearner:
             better = baseline_from_features(View.FRONT, list(self._recent_upright), self.size)
         except ValueError:
             return
-        kept = [
-            r
-            for r in self._window
-            if (m := front_measures(r, better.signals)) is None or front_index(m, better.noise) < 1.0
-        ]
+        kept = _not_slumped(self._window, better)
         self._window = deque([*kept, *self._recent_upright], maxlen=WINDOW_SAMPLES)
         self._uprighter = 0
         self._recent_upright.clear()
@@ -208,6 +197,17 @@ class BaselineLearner:
         self._contrast_seen = self._contrast_seen or contrast >= CONTRAST_INDEX
         self.doubtful = not self._contrast_seen
         self.version += 1
+
+
+def _index(feats: Mapping[str, float], reference: Baseline) -> float | None:
+    """The slump index of one sample's features against ``reference`` (None: nothing in common)."""
+    m = front_measures(feats, reference.signals)
+    return None if m is None else front_index(m, reference.noise)
+
+
+def _not_slumped(rows: Iterable[dict[str, float]], reference: Baseline) -> list[dict[str, float]]:
+    """The rows that ``reference`` does not call slumped (or cannot judge)."""
+    return [r for r in rows if (index := _index(r, reference)) is None or index < 1.0]
 
 
 def _most_upright(rows: list[dict[str, float]], size: tuple[int, int] | None) -> Baseline:
