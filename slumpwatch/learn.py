@@ -10,8 +10,9 @@ calibration profile (:mod:`slumpwatch.monitor`) and by ``evaluate --mode self``.
   a slump episode. The neck ratios come from the ``UPRIGHT_QUANTILE`` of them with the longest necks
   (the neck ratio, unlike the head's height, does not move when the whole body shifts in the image);
   the positions (head and shoulder heights, shoulder width) are the medians of the last
-  ``POSITION_RECENT``, so a nudged camera or a raised chair is followed. Its noise and the verdict
-  work exactly as for a calibration (:mod:`slumpwatch.scoring`). Refreshed every
+  ``POSITION_RECENT``, so a nudged camera or a raised chair is followed. The verdict works exactly as
+  for a calibration (:mod:`slumpwatch.scoring`); its noise is the robust sigma of the recent
+  samples (a calibration's also looks at the upper tail, see ``front_noise``). Refreshed every
   ``REFRESH_SAMPLES`` samples, so it follows a person slowly and is never dragged along by a slump.
   The constants were chosen on the shared recordings (README, "Measured").
 * **Camera moved**: shoulders that stay (``MOVE_SAMPLES`` in a row) at another size (by more than
@@ -37,11 +38,11 @@ from .geometry import MIN_CONFIDENCE, View
 from .landmarks import PoseSample
 from .scoring import (
     Baseline,
-    Stat,
     baseline_from_features,
     front_features,
     front_index,
     front_measures,
+    front_noise,
     robust_sigma,
 )
 
@@ -188,7 +189,7 @@ class BaselineLearner:
         # enter the window, so these are upright too.
         sig = {k: v for k, v in where.signals.items() if not k.startswith("neck_ratio@")}
         sig.update({k: v for k, v in necks.signals.items() if k.startswith("neck_ratio@")})
-        reference = Baseline(View.FRONT, sig, self.size, _noise(recent, sig))
+        reference = Baseline(View.FRONT, sig, self.size, front_noise(recent, sig, robust_sigma))
         indices = [
             front_index(m, {}) for r in rows if (m := front_measures(r, reference.signals)) is not None
         ]
@@ -220,13 +221,6 @@ def _most_upright(rows: list[dict[str, float]], size: tuple[int, int] | None) ->
     )
     keep = max(int(len(ranked) * UPRIGHT_QUANTILE), min(len(ranked), 5))
     return baseline_from_features(View.FRONT, [rows[i] for _, i in ranked[:keep]], size)
-
-
-def _noise(rows: list[dict[str, float]], signals: Mapping[str, Stat]) -> dict[str, float]:
-    ms = [m for r in rows if (m := front_measures(r, signals)) is not None]
-    if len(ms) < 2:
-        return {}
-    return {"neck": robust_sigma([m["neck"] for m in ms]), "drop": robust_sigma([m["drop"] for m in ms])}
 
 
 __all__ = ["LEARN_SAMPLES", "BaselineLearner"]
