@@ -10,7 +10,11 @@ threshold. The last result is reused while
 * the last model run is younger than :data:`MAX_AGE_S` seconds (sample time): after that the model
   runs anyway, whatever the picture; :data:`URGENT_AGE_S` while ``urgent`` is set (``app.pose_for``
   sets it while a decision is being timed or the slump index is at least half the threshold, so a
-  slow slump that is about to cross it is seen within seconds, not 15).
+  slow slump that is about to cross it is seen within seconds, not 15), and for :data:`MAX_AGE_S`
+  seconds after the picture last moved: a posture in transition (a slow slump, settling into the
+  chair) keeps changing after the movement that was seen, often by less than the threshold, and the
+  model's verdict can flip anywhere in it. Only a picture that has been still that long gets the
+  long age.
 
 The threshold comes from a noise model on the real photos in ``../shared/frames`` (scaled to
 640x480): sensor noise (Gaussian, sigma 3 grey levels) plus a shift of up to 2 pixels between the
@@ -73,28 +77,42 @@ class MotionGate(Generic[R]):
         self._thumb: np.ndarray | None = None
         self._t = -math.inf
         self._result: R | None = None
+        self._moved = False  # the latest refusal to reuse was for movement
+        self._moved_t = -math.inf  # sample time of the latest model run that movement caused
 
     def reuse(self, t: float, thumb: np.ndarray) -> R | None:
         """The last result if nothing moved since the model last ran and that run is fresh, else None."""
         self.last_reused = False
         self.last_difference = None
+        self._moved = False
         if self._thumb is None or self._result is None or self._thumb.shape != thumb.shape:
             return None
         self.last_difference = difference(thumb, self._thumb)
+        if self.last_difference >= self.threshold:
+            self._moved = True
+            return None
         age = t - self._t
-        max_age = self.urgent_age_s if self.urgent else self.max_age_s
-        if not (0 <= age < max_age) or self.last_difference >= self.threshold:
+        if not (0 <= age < self.max_age(t)):
             return None
         self.reused += 1
         self.last_reused = True
         return self._result
 
+    def max_age(self, t: float) -> float:
+        """How old the last model run may be at ``t``: short while urgent or soon after movement."""
+        settling = 0 <= t - self._moved_t < self.max_age_s
+        return self.urgent_age_s if self.urgent or settling else self.max_age_s
+
     def saw(self, t: float, thumb: np.ndarray, result: R) -> None:
         """The model ran on the frame whose thumbnail is ``thumb`` at ``t`` and said ``result``."""
         self.ran += 1
         self.last_reused = False
+        if self._moved:
+            self._moved_t = t
+            self._moved = False
         self._thumb, self._t, self._result = thumb, t, result
 
     def forget(self) -> None:
         """The next sample runs the model (for example after a gap or a camera change)."""
         self._thumb, self._result = None, None
+        self._moved, self._moved_t = False, -math.inf

@@ -81,7 +81,7 @@ def test_an_urgent_gate_runs_the_model_sooner() -> None:
 
 def test_slow_drift_adds_up_against_the_last_frame_the_model_saw() -> None:
     """Each step is far under the threshold; the sum crosses it well before the maximum age."""
-    gate: MotionGate[str] = MotionGate(max_age_s=1e9)
+    gate: MotionGate[str] = MotionGate(max_age_s=1e9, urgent_age_s=1e9)
     step = THRESHOLD / 10
     ran = []
     for i in range(40):
@@ -90,6 +90,26 @@ def test_slow_drift_adds_up_against_the_last_frame_the_model_saw() -> None:
             gate.saw(float(i), thumb, f"pose {i}")
             ran.append(i)
     assert ran == [0, 10, 20, 30]
+
+
+def test_after_movement_the_model_looks_again_every_few_seconds_until_the_picture_settles() -> None:
+    """A posture in transition keeps changing by less than the threshold after the movement that
+    was seen (a slow slump's last part): the urgent age applies until the picture has been still
+    for the maximum age, then the long age again."""
+    gate: MotionGate[str] = MotionGate()
+    ran = []
+    for i in range(60):
+        t = float(i)
+        level = 100 if t < 10 else 100 + THRESHOLD  # one movement at t=10, then still
+        if gate.reuse(t, flat(level)) is None:
+            gate.saw(t, flat(level), f"pose {i}")
+            ran.append(i)
+    step = int(URGENT_AGE_S)
+    settled = [i for i in range(10, 10 + int(MAX_AGE_S), step)]
+    assert ran[: 1 + len(settled)] == [0, *settled]
+    # Still for the maximum age: back to one run per maximum age.
+    later = ran[1 + len(settled) :]
+    assert later and all(b - a >= MAX_AGE_S for a, b in itertools.pairwise([settled[-1], *later]))
 
 
 def test_zero_threshold_or_age_never_reuses() -> None:
@@ -199,7 +219,8 @@ def test_a_slow_slump_on_real_photos_reaches_the_model(shared_frames: Path) -> N
     slumped = next(img for r, img in photos if r["label"] == "slumped").astype(np.float32)
     rng = np.random.default_rng(3)
     est = CountingEstimator()
-    gate: MotionGate[Detected] = MotionGate(max_age_s=1e9)  # only the accumulated change can trigger it
+    # Only the accumulated change can trigger it (no age, and no closer look after movement).
+    gate: MotionGate[Detected] = MotionGate(max_age_s=1e9, urgent_age_s=1e9)
     steps = 48
     for i in range(steps + 1):
         a = i / steps
