@@ -77,22 +77,17 @@ class MotionGate(Generic[R]):
         self._thumb: np.ndarray | None = None
         self._t = -math.inf
         self._result: R | None = None
-        self._moved = False  # the latest refusal to reuse was for movement
         self._moved_t = -math.inf  # sample time of the latest model run that movement caused
 
     def reuse(self, t: float, thumb: np.ndarray) -> R | None:
         """The last result if nothing moved since the model last ran and that run is fresh, else None."""
         self.last_reused = False
         self.last_difference = None
-        self._moved = False
         if self._thumb is None or self._result is None or self._thumb.shape != thumb.shape:
             return None
         self.last_difference = difference(thumb, self._thumb)
-        if self.last_difference >= self.threshold:
-            self._moved = True
-            return None
         age = t - self._t
-        if not (0 <= age < self.max_age(t)):
+        if self.last_difference >= self.threshold or not (0 <= age < self.max_age(t)):
             return None
         self.reused += 1
         self.last_reused = True
@@ -107,12 +102,11 @@ class MotionGate(Generic[R]):
         """The model ran on the frame whose thumbnail is ``thumb`` at ``t`` and said ``result``."""
         self.ran += 1
         self.last_reused = False
-        if self._moved:
-            self._moved_t = t
-            self._moved = False
+        if self.last_difference is not None and self.last_difference >= self.threshold:
+            self._moved_t = t  # this run was for movement (``reuse`` refused it just now)
         self._thumb, self._t, self._result = thumb, t, result
 
     def forget(self) -> None:
         """The next sample runs the model (for example after a gap or a camera change)."""
-        self._thumb, self._result = None, None
-        self._moved, self._moved_t = False, -math.inf
+        self._thumb, self._result, self.last_difference = None, None, None
+        self._moved_t = -math.inf

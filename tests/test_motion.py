@@ -104,8 +104,7 @@ def test_after_movement_the_model_looks_again_every_few_seconds_until_the_pictur
         if gate.reuse(t, flat(level)) is None:
             gate.saw(t, flat(level), f"pose {i}")
             ran.append(i)
-    step = int(URGENT_AGE_S)
-    settled = [i for i in range(10, 10 + int(MAX_AGE_S), step)]
+    settled = list(range(10, 10 + int(MAX_AGE_S), int(URGENT_AGE_S)))
     assert ran[: 1 + len(settled)] == [0, *settled]
     # Still for the maximum age: back to one run per maximum age.
     later = ran[1 + len(settled) :]
