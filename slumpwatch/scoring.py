@@ -380,12 +380,13 @@ def build_baseline(samples: Iterable[PoseSample], min_conf: float = MIN_CONFIDEN
     samples = list(samples)
     geos = [measure(s, min_conf) for s in samples]
     known: list[View] = [g.view for g in geos if g.view is not View.UNKNOWN]
-    if not known:
-        raise ValueError("no usable pose in the calibration frames")
     # The most common view whose signals at least half of the frames have (an oblique camera can
     # look "side" without showing the hips); every frame with them counts, whatever its own view.
+    # The front view comes last, and also when no frame's view could be told: a recording without
+    # an image size (normalised units squeeze a wide image's shoulders) or a close camera can make
+    # every frame's shoulders look neither wide nor narrow, and the front measures need no view.
     rows: list[dict[str, float]] = []
-    view: View = max(set(known), key=known.count)
+    view: View = max(set(known), key=known.count) if known else View.FRONT
     candidates: list[View] = sorted(set(known), key=known.count, reverse=True)
     for candidate in [*candidates, *([View.FRONT] if View.FRONT not in candidates else [])]:
         needed = "trunk_deg" if candidate is View.SIDE else "shoulder_width"

@@ -161,3 +161,38 @@ def test_calibration_jitter_cannot_multiply_the_threshold(
         baseline = build_baseline(noisy)
         hits = [is_slumped(score(s, baseline), th) for s in slumped]
         assert sum(bool(h) for h in hits) / len(hits) >= 0.9, seed
+
+
+def _nose_ears_shoulders(drop: float, rng: random.Random) -> PoseSample:
+    """A close front camera, normalised units, no size: shoulders 0.39 wide, ears 0.46 above them
+    when upright (width over height 0.85: neither clearly front nor side), the head ``drop`` lower."""
+    j = lambda: rng.gauss(0.0, 0.004)  # noqa: E731
+    head_y = 0.39 + drop
+    return PoseSample(
+        {
+            "nose": Landmark(0.52 + j(), head_y + 0.04 + j()),
+            "left_ear": Landmark(0.61 + j(), head_y + j()),
+            "right_ear": Landmark(0.47 + j(), head_y + j()),
+            "left_shoulder": Landmark(0.76 + j(), 0.85 + j()),
+            "right_shoulder": Landmark(0.37 + j(), 0.85 + j()),
+        }
+    )
+
+
+@pytest.mark.parametrize("protocol", ["loo", "first-run"])
+def test_a_session_whose_view_cannot_be_told_is_calibrated_as_a_front_view(protocol: str) -> None:
+    """Other tools' recordings often lack the image size and the eyes; such a session, where no
+    frame's view is clear, is still calibrated and scored (it used to get no verdict at all)."""
+    from slumpwatch.geometry import View, infer_view
+
+    rng = random.Random(7)
+    items = [
+        Item("rec", label, "", "someone", "1", _nose_ears_shoulders(drop, rng), t=i / 10)
+        for i, (label, drop) in enumerate([("upright", 0.0)] * 60 + [("slumped", 0.16)] * 60)
+    ]
+    assert {infer_view(it.sample) for it in items if it.sample and it.label == "upright"} == {View.UNKNOWN}
+    assert build_baseline(it.sample for it in items[:20] if it.sample).view is View.FRONT
+    judge(items, True, Sensitivity.MEDIUM, protocol)
+    scored = [it for it in items if not it.calibration]
+    assert all(it.verdict is not None for it in scored), {it.problem for it in scored}
+    assert all(it.verdict == it.label for it in scored)
