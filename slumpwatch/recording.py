@@ -15,24 +15,34 @@ they are. Any subset of the 33 names is accepted.
 
 Frames that cannot be trusted (a time that is not finite or goes backwards, non-finite or absurd
 coordinates, a size of zero) are dropped when read and counted by reason, never passed on.
+
+Confidence (visibility, presence) is on the estimator's own scale. MediaPipe's, which slumpwatch's
+0.5 threshold is for, puts a shoulder in view near 1; other estimators score a good point far lower
+(MoveNet: 0.3 to 0.6), and every point of such a recording would be discarded. So a recording that
+does not name a MediaPipe pose landmarker in its header, and whose shoulders' median confidence is
+below the threshold, is read on its own scale: confidences are divided by that median (at most 1).
+A point then counts when it is at least half as sure as the recording's typical shoulder.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import statistics
 from collections import Counter
 from collections.abc import Iterator, Mapping, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
 from .errors import InputError
+from .geometry import MIN_CONFIDENCE
 from .landmarks import LANDMARK_NAMES, Landmark, PoseSample, sample_problem
 
 FORMAT = "slumpwatch-landmarks"
 VERSION = 1
 DEFAULT_FPS = 10.0
+OWN_MODEL_MARK = "pose_landmarker"  # what slumpwatch's own recordings name in the header's "model"
 
 
 @dataclass(frozen=True)
@@ -124,17 +134,57 @@ def read_recording(path: Path, dropped: MutableMapping[str, int] | None = None) 
     Untrustworthy frames are skipped and counted in ``dropped`` (reason -> frames).
     """
     dropped = Counter() if dropped is None else dropped
+    scale = confidence_scale(path)
     try:
         stream = path.open(encoding="utf-8-sig")  # a byte-order mark is harmless
     except OSError as err:
         raise InputError(f"cannot read recording {path}: {err.strerror}", "check the path") from err
     with stream:
         try:
-            yield from _frames(path, stream, dropped)
+            for frame in _frames(path, stream, dropped):
+                yield frame if scale == 1.0 or frame.sample is None else _rescaled(frame, scale)
         except UnicodeDecodeError as err:
             raise InputError(
                 f"recording {path} is not UTF-8 text (byte {err.start})", "give a .jsonl landmark recording"
             ) from err
+
+
+def confidence_scale(path: Path) -> float:
+    """What the recording's confidences are multiplied by (see the module docstring): 1, unless
+    another estimator's scale puts its typical shoulder below the threshold. Reads the file once,
+    without judging it: unreadable lines are left to :func:`read_recording` to report."""
+    values: list[float] = []
+    try:
+        with path.open(encoding="utf-8-sig") as stream:
+            for line in stream:
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    continue
+                if not isinstance(record, dict):
+                    continue
+                if "format" in record and "landmarks" not in record:
+                    if OWN_MODEL_MARK in str(record.get("model", "")):
+                        return 1.0
+                    continue
+                try:
+                    points = _points(record["landmarks"]) if record.get("landmarks") else {}
+                except (ValueError, TypeError, KeyError, OverflowError):
+                    continue
+                values += [p.confidence for n in ("left_shoulder", "right_shoulder") if (p := points.get(n))]
+    except (OSError, UnicodeDecodeError):
+        return 1.0
+    typical = statistics.median(values) if values else 1.0
+    return 1.0 / typical if 0.0 < typical < MIN_CONFIDENCE else 1.0
+
+
+def _rescaled(frame: RecordedFrame, scale: float) -> RecordedFrame:
+    assert frame.sample is not None
+    points = {
+        n: p._replace(visibility=min(p.visibility * scale, 1.0), presence=min(p.presence * scale, 1.0))
+        for n, p in frame.sample.landmarks.items()
+    }
+    return replace(frame, sample=replace(frame.sample, landmarks=points))
 
 
 def _frames(path: Path, stream: Iterator[str], dropped: MutableMapping[str, int]) -> Iterator[RecordedFrame]:

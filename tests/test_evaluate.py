@@ -101,3 +101,62 @@ def test_evaluate_bad_recording_line(tmp_path: Path, capsys: pytest.CaptureFixtu
     rec.write_text('{"t": 0, "landmarks": {"nose": [0.5]}}\n')
     assert main(["evaluate", str(rec)]) == 2
     assert "r.jsonl:1: bad recording line" in capsys.readouterr().err
+
+
+def _on_scale(src: Path, dst: Path, factor: float, model: str | None) -> None:
+    """``src`` with every confidence multiplied by ``factor`` and the header naming ``model``."""
+    lines = [json.loads(line) for line in src.read_text().splitlines()]
+    out = []
+    for rec in lines:
+        if "format" in rec and "landmarks" not in rec:
+            if model is None:
+                continue
+            rec["model"] = model
+        for points in (rec.get("landmarks"), rec.get("world")):
+            for v in (points or {}).values():
+                v[3:] = [c * factor for c in v[3:]]
+        out.append(json.dumps(rec))
+    dst.write_text("\n".join(out) + "\n")
+
+
+@pytest.mark.parametrize("model", ["movenet", None])
+def test_another_estimators_confidence_scale_is_read_on_its_own_terms(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], model: str | None
+) -> None:
+    """MoveNet and others score good points at 0.3 to 0.6: such a recording is scored as if its
+    confidences were MediaPipe's, instead of every point falling below the 0.5 threshold."""
+    rec, low = tmp_path / "rec.jsonl", tmp_path / "low.jsonl"
+    _write_recording(rec)
+    _on_scale(rec, low, 0.4, model)
+    runs = []
+    for path in (rec, low):
+        assert main(["evaluate", str(path), "--calibrated", "--json"]) == 0
+        runs.append(json.loads(capsys.readouterr().out)["calibrated"]["slices"])
+    assert runs[0] == runs[1]
+    assert runs[1][0]["n"] == 9
+
+
+def test_a_mediapipe_recordings_confidences_are_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Low confidence from slumpwatch's own model means what it says: those points are not used."""
+    rec, low = tmp_path / "rec.jsonl", tmp_path / "low.jsonl"
+    _write_recording(rec)
+    _on_scale(rec, low, 0.4, "pose_landmarker_full.task")
+    assert main(["evaluate", str(low), "--calibrated", "--json"]) == 0
+    slices = json.loads(capsys.readouterr().out)["calibrated"]["slices"]
+    assert all(s["n"] == 0 for s in slices)
+
+
+def test_a_point_far_below_the_recordings_typical_confidence_is_still_doubted(tmp_path: Path) -> None:
+    from slumpwatch.geometry import MIN_CONFIDENCE
+    from slumpwatch.recording import confidence_scale, read_recording
+
+    rec = tmp_path / "movenet.jsonl"
+    frame = {"nose": [0.5, 0.3, 0, 0.45], "left_ear": [0.58, 0.28, 0, 0.15], "right_ear": [0.42, 0.28, 0, 0.4]}
+    shoulders = {"left_shoulder": [0.7, 0.6, 0, 0.4], "right_shoulder": [0.3, 0.6, 0, 0.4]}
+    rec.write_text(json.dumps({"t": 0, "landmarks": {**frame, **shoulders}}) + "\n")
+    assert confidence_scale(rec) == pytest.approx(2.5)
+    (sample,) = [f.sample for f in read_recording(rec)]
+    assert sample is not None
+    assert sample.landmarks["left_shoulder"].confidence == pytest.approx(1.0)
+    assert sample.landmarks["nose"].confidence == pytest.approx(1.0)
+    assert sample.landmarks["left_ear"].confidence < MIN_CONFIDENCE <= sample.landmarks["right_ear"].confidence
