@@ -146,7 +146,7 @@ def load_items(path: Path, detect: Detector | None) -> list[Item]:
         file = (path.parent / row["file"]).resolve()
         base: dict[str, str] = {
             "file": row["file"],
-            "label": row["label"].strip(),
+            "label": row["label"].strip().lower(),
             "view": (row.get("view") or "").strip(),
             "subject": (row.get("subject") or "").strip() or "default",
             "session": (row.get("session") or "").strip() or "default",

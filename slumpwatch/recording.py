@@ -115,13 +115,18 @@ def parse_frame(record: Mapping[str, Any], index: int) -> RecordedFrame:
     info = {k: str(record[k]) for k in ("subject", "session", "view", "file") if record.get(k)}
     raw = record.get("landmarks")
     if not raw:
-        return RecordedFrame(t, None, label, info)
+        return RecordedFrame(t, None, _label(label), info)
     size = record.get("size")
     image_size = (int(size[0]), int(size[1])) if size else None
     world = _points(record["world"]) if record.get("world") else None
     people = int(record.get("people", 1))
     sample = PoseSample(_points(raw), world, image_size, extra_people=max(people - 1, 0))
-    return RecordedFrame(t, sample, None if label is None else str(label), info)
+    return RecordedFrame(t, sample, _label(label), info)
+
+
+def _label(value: Any) -> str | None:
+    """A per-frame label as evaluate compares it: "Upright " from another tool is "upright"."""
+    return None if value is None else str(value).strip().lower()
 
 
 def is_recording(path: Path) -> bool:

@@ -160,3 +160,19 @@ def test_a_point_far_below_the_recordings_typical_confidence_is_still_doubted(tm
     assert sample.landmarks["left_shoulder"].confidence == pytest.approx(1.0)
     assert sample.landmarks["nose"].confidence == pytest.approx(1.0)
     assert sample.landmarks["left_ear"].confidence < MIN_CONFIDENCE <= sample.landmarks["right_ear"].confidence
+
+
+def test_labels_are_read_whatever_their_case(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rec, shouted = tmp_path / "rec.jsonl", tmp_path / "shouted.jsonl"
+    _write_recording(rec)
+    lines = [json.loads(line) for line in rec.read_text().splitlines()]
+    for r in lines:
+        if "label" in r:
+            r["label"] = f" {r['label'].upper()} "
+    shouted.write_text("\n".join(json.dumps(r) for r in lines) + "\n")
+    runs = []
+    for path in (rec, shouted):
+        assert main(["evaluate", str(path), "--calibrated", "--json"]) == 0
+        runs.append(json.loads(capsys.readouterr().out)["calibrated"]["slices"])
+    assert runs[0] == runs[1]
+    assert sum(s["n"] for s in runs[1]) == 14
