@@ -136,7 +136,9 @@ def test_another_estimators_confidence_scale_is_read_on_its_own_terms(
     assert runs[1][0]["n"] == 9
 
 
-def test_a_mediapipe_recordings_confidences_are_kept(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_mediapipe_recordings_confidences_are_kept(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Low confidence from slumpwatch's own model means what it says: those points are not used."""
     rec, low = tmp_path / "rec.jsonl", tmp_path / "low.jsonl"
     _write_recording(rec)
@@ -151,7 +153,11 @@ def test_a_point_far_below_the_recordings_typical_confidence_is_still_doubted(tm
     from slumpwatch.recording import confidence_scale, read_recording
 
     rec = tmp_path / "movenet.jsonl"
-    frame = {"nose": [0.5, 0.3, 0, 0.45], "left_ear": [0.58, 0.28, 0, 0.15], "right_ear": [0.42, 0.28, 0, 0.4]}
+    frame = {
+        "nose": [0.5, 0.3, 0, 0.45],
+        "left_ear": [0.58, 0.28, 0, 0.15],
+        "right_ear": [0.42, 0.28, 0, 0.4],
+    }
     shoulders = {"left_shoulder": [0.7, 0.6, 0, 0.4], "right_shoulder": [0.3, 0.6, 0, 0.4]}
     rec.write_text(json.dumps({"t": 0, "landmarks": {**frame, **shoulders}}) + "\n")
     assert confidence_scale(rec) == pytest.approx(2.5)
@@ -159,7 +165,8 @@ def test_a_point_far_below_the_recordings_typical_confidence_is_still_doubted(tm
     assert sample is not None
     assert sample.landmarks["left_shoulder"].confidence == pytest.approx(1.0)
     assert sample.landmarks["nose"].confidence == pytest.approx(1.0)
-    assert sample.landmarks["left_ear"].confidence < MIN_CONFIDENCE <= sample.landmarks["right_ear"].confidence
+    ears = sample.landmarks["left_ear"], sample.landmarks["right_ear"]
+    assert ears[0].confidence < MIN_CONFIDENCE <= ears[1].confidence
 
 
 def test_labels_are_read_whatever_their_case(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
