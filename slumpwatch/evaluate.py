@@ -29,7 +29,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +37,7 @@ from .errors import InputError
 from .geometry import View, person_problem
 from .landmarks import PoseSample
 from .learn import BaselineLearner
-from .recording import is_recording, read_recording
+from .recording import KNOWN_NAMES, is_recording, read_recording
 from .scoring import Baseline, Score, Sensitivity, Thresholds, build_baseline, is_slumped, score
 
 SCORED = ("upright", "slumped")
@@ -116,10 +116,16 @@ def _ratio(a: int, b: int) -> float | None:
 Detector = Callable[[Path], list[tuple[float, PoseSample | None, str | None]]]
 
 
-def load_items(path: Path, detect: Detector | None) -> list[Item]:
-    """Items from a labels CSV (``detect`` runs the pose model on each file) or a recording."""
+def load_items(
+    path: Path, detect: Detector | None, dropped: MutableMapping[str, int] | None = None
+) -> list[Item]:
+    """Items from a labels CSV (``detect`` runs the pose model on each file) or a recording.
+
+    Frames of recordings that cannot be trusted are counted in ``dropped`` (reason -> frames).
+    """
+    dropped = Counter() if dropped is None else dropped
     if is_recording(path):
-        return _items_from_recording(path)
+        return _items_from_recording(path, dropped)
     try:
         # utf-8-sig: a CSV saved by Excel as "CSV UTF-8" starts with a byte-order mark.
         text = path.read_text(encoding="utf-8-sig")
@@ -152,7 +158,7 @@ def load_items(path: Path, detect: Detector | None) -> list[Item]:
             "session": (row.get("session") or "").strip() or "default",
         }
         if is_recording(file):
-            for it in _items_from_recording(file):
+            for it in _items_from_recording(file, dropped):
                 items.append(_item({**base, "label": it.label or base["label"]}, it.sample, it.problem))
             continue
         if detect is None:
@@ -177,9 +183,15 @@ def _item(base: dict[str, str], sample: PoseSample | None, problem: str | None) 
     return Item(base["file"], base["label"], base["view"], base["subject"], base["session"], sample, problem)
 
 
-def _items_from_recording(path: Path) -> list[Item]:
+def _items_from_recording(path: Path, dropped: MutableMapping[str, int]) -> list[Item]:
+    """The frames of one recording as items; an :class:`InputError` if none can be scored for a
+    reason the user can fix (every frame dropped, or no landmark name slumpwatch knows)."""
     items = []
-    for frame in read_recording(path):
+    before = sum(dropped.values())
+    names: Counter[str] = Counter()
+    for frame in read_recording(path, dropped, clock_per_session=True):
+        if frame.sample is not None:
+            names.update(frame.sample.landmarks)
         problem = None if frame.sample is None else person_problem(frame.sample)
         items.append(
             Item(
@@ -192,6 +204,19 @@ def _items_from_recording(path: Path) -> list[Item]:
                 problem=problem or (None if frame.sample else "no person"),
                 t=frame.t,
             )
+        )
+    lost = sum(dropped.values()) - before
+    if lost and not items:
+        why = ", ".join(f"{reason} ({n})" for reason, n in Counter(dropped).most_common(2))
+        raise InputError(
+            f"every frame of {path} was dropped: {why}",
+            "coordinates are normalised to the image (0..1) or pixels; see sample_frames/README.md",
+        )
+    if names and not KNOWN_NAMES & names.keys():
+        seen = ", ".join(n for n, _ in names.most_common(4))
+        raise InputError(
+            f"no landmark in {path} has a name slumpwatch knows (it has {seen})",
+            "name them as MediaPipe does (nose, left_ear, left_shoulder, ...) or give lists of 33 or 17 rows",
         )
     return items
 

@@ -9,9 +9,17 @@ Format (documented for users in ``sample_frames/README.md``)::
 
 Only ``landmarks`` is required on a frame line. A landmark value may be ``[x, y]``, ``[x, y, z]``,
 ``[x, y, z, visibility]``, the full five numbers, or an object with those keys; ``landmarks`` may
-also be a list of 33 rows in MediaPipe order. Missing ``t`` means 10 frames per second. ``size``
-(width, height in pixels) lets the geometry use square units; without it coordinates are taken as
-they are. Any subset of the 33 names is accepted.
+also be a list of 33 rows in MediaPipe order or of 17 in COCO order (MoveNet, YOLO, OpenPose's
+COCO model). Names are read without case, and with spaces or hyphens for underscores
+(``LEFT_SHOULDER``, ``Left Shoulder``). Missing ``t`` means 10 frames per second; the clock may
+restart where ``subject`` or ``session`` changes. ``size`` (width, height in pixels) lets the
+geometry use square units; without it coordinates are taken as they are. Any subset of the 33 names
+is accepted.
+
+Coordinates are normalised to the image. A recording whose shoulders sit beyond any normalised
+value (beyond 2) holds pixels instead: a frame with ``size`` is divided by it, one without by the
+largest coordinate of a head point or shoulder in the recording, on both axes, with that as a square
+``size``, so distances keep their square pixels and the upper body stays in frame.
 
 Frames that cannot be trusted (a time that is not finite or goes backwards, non-finite or absurd
 coordinates, a size of zero) are dropped when read and counted by reason, never passed on.
@@ -37,12 +45,37 @@ from typing import IO, Any
 
 from .errors import InputError
 from .geometry import MIN_CONFIDENCE
-from .landmarks import LANDMARK_NAMES, Landmark, PoseSample, sample_problem
+from .landmarks import LANDMARK_NAMES, MAX_IMAGE_SIDE, Landmark, PoseSample, sample_problem
 
 FORMAT = "slumpwatch-landmarks"
 VERSION = 1
 DEFAULT_FPS = 10.0
 OWN_MODEL_MARK = "pose_landmarker"  # what slumpwatch's own recordings name in the header's "model"
+# The 17 keypoints of COCO (MoveNet, YOLO pose, OpenPose's COCO model), in their order.
+COCO_NAMES: tuple[str, ...] = (
+    "nose",
+    "left_eye",
+    "right_eye",
+    "left_ear",
+    "right_ear",
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+)
+KNOWN_NAMES = frozenset(LANDMARK_NAMES)
+# The points the front view reads: they are in frame when a person is usable, unlike hips and legs.
+UPPER_NAMES = frozenset((*LANDMARK_NAMES[:11], "left_shoulder", "right_shoulder"))
+LIST_ORDERS = {len(LANDMARK_NAMES): LANDMARK_NAMES, len(COCO_NAMES): COCO_NAMES}
+PIXEL_MARK = 2.0  # a shoulder beyond this is no normalised coordinate: the recording holds pixels
 
 
 @dataclass(frozen=True)
@@ -101,11 +134,28 @@ def _point(value: Any) -> Landmark:
     return Landmark(*nums)
 
 
+def _name(raw: object) -> str:
+    """A landmark name as slumpwatch spells it: ``LEFT_SHOULDER``, ``Left Shoulder`` and OpenPose's
+    ``LShoulder`` are ``left_shoulder``."""
+    name = "_".join(str(raw).strip().lower().replace("-", " ").replace("_", " ").split())
+    if name not in KNOWN_NAMES and name[:1] in "lr":
+        side = "left_" if name[0] == "l" else "right_"
+        alias = side + name[1:].lstrip("_")
+        if alias in KNOWN_NAMES:
+            return alias
+    return name
+
+
 def _points(value: Any) -> dict[str, Landmark]:
     if isinstance(value, Mapping):
-        return {str(name): _point(v) for name, v in value.items() if v is not None}
+        return {_name(name): _point(v) for name, v in value.items() if v is not None}
     if isinstance(value, list):
-        return {name: _point(v) for name, v in zip(LANDMARK_NAMES, value, strict=False) if v is not None}
+        order = LIST_ORDERS.get(len(value))
+        if order is None:
+            raise ValueError(
+                f"a list of {len(value)} landmarks: 33 rows in MediaPipe order or 17 in COCO order expected"
+            )
+        return {name: _point(v) for name, v in zip(order, value, strict=True) if v is not None}
     raise ValueError("landmarks must be an object or a list")
 
 
@@ -133,32 +183,51 @@ def is_recording(path: Path) -> bool:
     return path.suffix.lower() in (".jsonl", ".ndjson") or path.name.endswith(".jsonl.gz")
 
 
-def read_recording(path: Path, dropped: MutableMapping[str, int] | None = None) -> Iterator[RecordedFrame]:
+def read_recording(
+    path: Path, dropped: MutableMapping[str, int] | None = None, *, clock_per_session: bool = False
+) -> Iterator[RecordedFrame]:
     """Yields the frames of a recording; a malformed line is an :class:`InputError` naming it.
 
-    Untrustworthy frames are skipped and counted in ``dropped`` (reason -> frames).
+    Untrustworthy frames are skipped and counted in ``dropped`` (reason -> frames). With
+    ``clock_per_session`` (evaluation), time may restart where ``subject`` or ``session`` changes;
+    a replay through the monitor keeps one clock.
     """
     dropped = Counter() if dropped is None else dropped
-    scale = confidence_scale(path)
+    survey = survey_recording(path)
     try:
         stream = path.open(encoding="utf-8-sig")  # a byte-order mark is harmless
     except OSError as err:
         raise InputError(f"cannot read recording {path}: {err.strerror}", "check the path") from err
     with stream:
         try:
-            for frame in _frames(path, stream, dropped):
-                yield frame if scale == 1.0 or frame.sample is None else _rescaled(frame, scale)
+            yield from _frames(path, stream, dropped, survey, clock_per_session)
         except UnicodeDecodeError as err:
             raise InputError(
                 f"recording {path} is not UTF-8 text (byte {err.start})", "give a .jsonl landmark recording"
             ) from err
 
 
+@dataclass(frozen=True)
+class Survey:
+    """What one pass over a recording tells about its units (see the module docstring)."""
+
+    confidence_scale: float = 1.0  # what confidences are multiplied by
+    pixels: bool = False  # coordinates are pixels, not normalised
+    pixel_side: int = 1  # pixels: the square image size given to frames without one
+
+
 def confidence_scale(path: Path) -> float:
-    """What the recording's confidences are multiplied by (see the module docstring): 1, unless
-    another estimator's scale puts its typical shoulder below the threshold. Reads the file once,
-    without judging it: unreadable lines are left to :func:`read_recording` to report."""
-    values: list[float] = []
+    """What the recording's confidences are multiplied by (see the module docstring)."""
+    return survey_recording(path).confidence_scale
+
+
+def survey_recording(path: Path) -> Survey:
+    """Reads the file once, without judging it (unreadable lines are left to :func:`read_recording`
+    to report): the confidence scale of another estimator, and whether coordinates are pixels.
+    slumpwatch's own recordings are normalised and on MediaPipe's scale."""
+    confidences: list[float] = []
+    reach: list[float] = []  # per frame, the shoulders' largest coordinate
+    largest = 0.0  # the largest coordinate of a frame without a size
     try:
         with path.open(encoding="utf-8-sig") as stream:
             for line in stream:
@@ -170,31 +239,55 @@ def confidence_scale(path: Path) -> float:
                     continue
                 if "format" in record and "landmarks" not in record:
                     if OWN_MODEL_MARK in str(record.get("model", "")):
-                        return 1.0
+                        return Survey()
                     continue
                 try:
                     points = _points(record["landmarks"]) if record.get("landmarks") else {}
+                    shoulders = [p for n in ("left_shoulder", "right_shoulder") if (p := points.get(n))]
+                    confidences += [p.confidence for p in shoulders]
+                    if shoulders:
+                        reach.append(max(max(abs(p.x), abs(p.y)) for p in shoulders))
+                    if not record.get("size"):
+                        upper = [p for n, p in points.items() if n in UPPER_NAMES]
+                        coords = [abs(c) for p in upper for c in (p.x, p.y)]
+                        largest = max([largest, *(c for c in coords if c <= MAX_IMAGE_SIDE)])
                 except (ValueError, TypeError, KeyError, OverflowError):
                     continue
-                values += [p.confidence for n in ("left_shoulder", "right_shoulder") if (p := points.get(n))]
     except (OSError, UnicodeDecodeError):
-        return 1.0
-    typical = statistics.median(values) if values else 1.0
-    return 1.0 / typical if 0.0 < typical < MIN_CONFIDENCE else 1.0
+        return Survey()
+    typical = statistics.median(confidences) if confidences else 1.0
+    scale = 1.0 / typical if 0.0 < typical < MIN_CONFIDENCE else 1.0
+    pixels = bool(reach) and statistics.median(reach) > PIXEL_MARK
+    return Survey(scale, pixels, max(math.ceil(largest), 1))
 
 
-def _rescaled(frame: RecordedFrame, scale: float) -> RecordedFrame:
-    assert frame.sample is not None
+def _adjusted(frame: RecordedFrame, survey: Survey) -> RecordedFrame:
+    """``frame`` in normalised coordinates on MediaPipe's confidence scale."""
+    sample = frame.sample
+    if sample is None or (survey.confidence_scale == 1.0 and not survey.pixels):
+        return frame
+    size = sample.image_size
+    if survey.pixels:
+        size = size or (survey.pixel_side, survey.pixel_side)
+    sx, sy = size if survey.pixels and size else (1, 1)
+    c = survey.confidence_scale
     points = {
-        n: p._replace(visibility=min(p.visibility * scale, 1.0), presence=min(p.presence * scale, 1.0))
-        for n, p in frame.sample.landmarks.items()
+        n: Landmark(p.x / sx, p.y / sy, p.z / sx, min(p.visibility * c, 1.0), min(p.presence * c, 1.0))
+        for n, p in sample.landmarks.items()
     }
-    return replace(frame, sample=replace(frame.sample, landmarks=points))
+    return replace(frame, sample=replace(sample, landmarks=points, image_size=size))
 
 
-def _frames(path: Path, stream: Iterator[str], dropped: MutableMapping[str, int]) -> Iterator[RecordedFrame]:
+def _frames(
+    path: Path,
+    stream: Iterator[str],
+    dropped: MutableMapping[str, int],
+    survey: Survey,
+    clock_per_session: bool,
+) -> Iterator[RecordedFrame]:
     index = 0
     last_t = -math.inf
+    clock: tuple[str, str] | None = None
     for lineno, line in enumerate(stream, 1):
         if not line.strip():
             continue
@@ -206,13 +299,17 @@ def _frames(path: Path, stream: Iterator[str], dropped: MutableMapping[str, int]
                 if record["format"] != FORMAT:
                     raise ValueError(f"unknown format {record['format']!r}")
                 continue
-            frame = parse_frame(record, index)
+            frame = _adjusted(parse_frame(record, index), survey)
         except (ValueError, KeyError, TypeError, OverflowError) as err:
             raise InputError(
                 f"{path}:{lineno}: bad recording line ({err})",
                 "see sample_frames/README.md for the format",
             ) from err
         index += 1
+        if clock_per_session:
+            key = (frame.info.get("subject", ""), frame.info.get("session", ""))
+            if key != clock:
+                clock, last_t = key, -math.inf
         why = _frame_problem(frame, last_t)
         if why is not None:
             dropped[why] = dropped.get(why, 0) + 1

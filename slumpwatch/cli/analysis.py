@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -131,7 +132,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     def detector(file: Path) -> list[tuple[float, Any, str | None]]:
         return detect_file(MediaPipePoseEstimator, file, args.model)
 
-    items = load_items(path, detector)
+    dropped: Counter[str] = Counter()
+    items = load_items(path, detector, dropped)
     modes = ["calibrated", "uncalibrated"] if args.mode == "both" else [args.mode]
     result: dict[str, Any] = {}
     for mode in modes:
@@ -148,8 +150,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         if mode != "uncalibrated":
             result[mode]["protocol"] = protocol
     if args.json:
-        _out(json.dumps(result, indent=2))
+        _out(json.dumps({**result, **({"dropped": dict(dropped)} if dropped else {})}, indent=2))
         return 0
+    if dropped:
+        why = ", ".join(f"{reason} ({n})" for reason, n in dropped.most_common())
+        _out(f"dropped {sum(dropped.values())} frames that cannot be trusted: {why}")
     for mode, data in result.items():
         _out(f"{mode}:" + (f" (protocol {data['protocol']})" if "protocol" in data else ""))
         _out(

@@ -1,0 +1,174 @@
+"""Other tools' landmark recordings: their spellings and units give the same verdicts as ours.
+
+Each case rewrites a recording the way another tool might have written it (names in capitals or
+OpenPose's, 17 COCO rows, pixel coordinates, several sessions each with its own clock) and checks
+that ``evaluate`` scores exactly the same frames the same way. Inputs that cannot be read that way
+get a one-line error with what to do, never an empty table.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from slumpwatch.cli import main
+from slumpwatch.errors import InputError
+from slumpwatch.recording import COCO_NAMES, read_recording
+
+from .test_evaluate import _write_recording
+
+Points = dict[str, list[float]]
+
+
+def _rewrite(src: Path, dst: Path, points: Callable[[Points], Any], **extra: Any) -> None:
+    out = []
+    for line in src.read_text().splitlines():
+        rec = json.loads(line)
+        if rec.get("landmarks"):
+            rec["landmarks"] = points(rec["landmarks"])
+        rec.pop("world", None)
+        rec.update(extra)
+        out.append(json.dumps(rec))
+    dst.write_text("\n".join(out) + "\n")
+
+
+def _slices(path: Path, capsys: pytest.CaptureFixture[str]) -> list[dict[str, Any]]:
+    assert main(["evaluate", str(path), "--calibrated", "--json"]) == 0
+    slices: list[dict[str, Any]] = json.loads(capsys.readouterr().out)["calibrated"]["slices"]
+    return slices
+
+
+def _openpose(name: str) -> str:
+    for side, short in (("left_", "L"), ("right_", "R")):
+        if name.startswith(side):
+            return short + name[len(side) :].title().replace("_", "")
+    return name.title()
+
+
+def _pixels(points: Points, w: float, h: float) -> Points:
+    return {n: [v[0] * w, v[1] * h, *v[2:]] for n, v in points.items()}
+
+
+REWRITES: dict[str, Callable[[Points], Any]] = {
+    "capitals": lambda p: {n.upper(): v for n, v in p.items()},
+    "words": lambda p: {n.replace("_", " ").title(): v for n, v in p.items()},
+    "openpose": lambda p: {_openpose(n): v for n, v in p.items()},
+    "coco17": lambda p: [p.get(n) for n in COCO_NAMES],
+    "pixels": lambda p: _pixels(p, 640, 480),
+}
+
+
+@pytest.mark.parametrize("case", sorted(REWRITES))
+def test_another_tools_spelling_and_units_give_the_same_verdicts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    ours, theirs = tmp_path / "ours.jsonl", tmp_path / "theirs.jsonl"
+    _write_recording(ours)
+    # Our own recordings are read as they are; another tool's header names no MediaPipe model.
+    lines = ours.read_text().splitlines()
+    ours.write_text("\n".join(lines[1:]) + "\n")
+    _rewrite(ours, theirs, REWRITES[case])
+    expected = _slices(ours, capsys)
+    assert sum(s["n"] for s in expected) == 14
+    assert _slices(theirs, capsys) == expected
+
+
+def test_pixel_coordinates_with_the_image_size_are_read_as_pixels(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ours, theirs = tmp_path / "ours.jsonl", tmp_path / "theirs.jsonl"
+    _write_recording(ours)
+    lines = ours.read_text().splitlines()
+    ours.write_text("\n".join(lines[1:]) + "\n")
+    _rewrite(ours, theirs, lambda p: _pixels(p, 1280, 720), size=[1280, 720])
+    (sample, *_) = [f.sample for f in read_recording(theirs) if f.sample is not None]
+    assert sample.image_size == (1280, 720)
+    assert 0.0 < sample.landmarks["nose"].x < 1.0
+    expected = _slices(ours, capsys)
+    assert _slices(theirs, capsys) == expected
+
+
+def test_sessions_with_their_own_clocks_are_all_scored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two sessions in one file, each starting at t = 0: the second is not 'time going backwards'."""
+    one, both = tmp_path / "one.jsonl", tmp_path / "both.jsonl"
+    _write_recording(one)
+    lines = [json.loads(line) for line in one.read_text().splitlines()]
+    frames = [r for r in lines if "landmarks" in r]
+    with both.open("w") as f:
+        for session in ("A", "B"):
+            for r in frames:
+                f.write(json.dumps({**r, "session": session}) + "\n")
+    single = _slices(one, capsys)
+    double = _slices(both, capsys)
+    for s in single:
+        again = [d for d in double if (d["subject"], d["view"]) == (s["subject"], s["view"])]
+        assert [d["session"] for d in again] == ["A", "B"]
+        assert all({**d, "session": "A"} == s for d in again)
+
+
+def test_a_replay_keeps_one_clock(tmp_path: Path) -> None:
+    """Through the monitor, time going backwards is still a dropped frame, whatever the session."""
+    rec = tmp_path / "rec.jsonl"
+    rec.write_text(
+        "\n".join(
+            json.dumps({"t": t, "session": s, "landmarks": None}) for t, s in ((0, "A"), (5, "A"), (1, "B"))
+        )
+        + "\n"
+    )
+    dropped: dict[str, int] = {}
+    assert [f.t for f in read_recording(rec, dropped)] == [0, 5]
+    assert dropped == {"time going backwards": 1}
+    assert [f.t for f in read_recording(rec, clock_per_session=True)] == [0, 5, 1]
+
+
+def test_a_landmark_list_of_another_length_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rec = tmp_path / "r.jsonl"
+    rec.write_text(json.dumps({"t": 0, "landmarks": [[0.5, 0.5]] * 25}) + "\n")
+    assert main(["evaluate", str(rec)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "a list of 25 landmarks" in err and "17 in COCO order" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_landmark_names_it_does_not_know_are_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rec = tmp_path / "r.jsonl"
+    points = {"kp0": [0.5, 0.3], "kp5": [0.6, 0.6], "kp6": [0.4, 0.6]}
+    rec.write_text(json.dumps({"t": 0, "landmarks": points, "label": "upright"}) + "\n")
+    assert main(["evaluate", str(rec), "--calibrated"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "no landmark" in err and "kp0" in err and "left_shoulder" in err
+    assert len(err.splitlines()) == 1
+
+
+def test_a_recording_whose_every_frame_is_dropped_is_an_error_not_an_empty_table(tmp_path: Path) -> None:
+    from slumpwatch.evaluate import load_items
+
+    rec = tmp_path / "r.jsonl"
+    rec.write_text(
+        "\n".join(json.dumps({"t": 3 - t, "landmarks": {"nose": [0.5, 0.3, 0, 2.0]}}) for t in range(3))
+        + "\n"
+    )
+    with pytest.raises(InputError, match=r"every frame .* was dropped: landmark confidence outside 0\.\.1"):
+        load_items(rec, None)
+
+
+def test_dropped_frames_are_counted_in_the_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    rec = tmp_path / "rec.jsonl"
+    _write_recording(rec)
+    with rec.open("a") as f:
+        # Before the time of the session's last frame.
+        f.write(json.dumps({"t": 1.0, "landmarks": None, "subject": "p3", "session": "A"}) + "\n")
+    assert main(["evaluate", str(rec), "--calibrated"]) == 0
+    assert "dropped 1 frames that cannot be trusted: time going backwards (1)" in capsys.readouterr().out
+    assert main(["evaluate", str(rec), "--calibrated", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["dropped"] == {"time going backwards": 1}
