@@ -138,7 +138,7 @@ def _name(raw: object) -> str:
     """A landmark name as slumpwatch spells it: ``LEFT_SHOULDER``, ``Left Shoulder`` and OpenPose's
     ``LShoulder`` are ``left_shoulder``."""
     name = "_".join(str(raw).strip().lower().replace("-", " ").replace("_", " ").split())
-    if name not in KNOWN_NAMES and name[:1] in "lr":
+    if name not in KNOWN_NAMES and name[:1] in ("l", "r"):
         side = "left_" if name[0] == "l" else "right_"
         alias = side + name[1:].lstrip("_")
         if alias in KNOWN_NAMES:

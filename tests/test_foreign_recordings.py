@@ -150,6 +150,16 @@ def test_landmark_names_it_does_not_know_are_a_clear_error(
     assert len(err.splitlines()) == 1
 
 
+@pytest.mark.parametrize("name", ["", " ", "l", "R", "_"])
+def test_odd_landmark_names_are_kept_apart_not_a_crash(tmp_path: Path, name: str) -> None:
+    rec = tmp_path / "r.jsonl"
+    points = {name: [0.5, 0.5], "LShoulder": [0.7, 0.6], "rshoulder": [0.3, 0.6], "Nose": [0.5, 0.3]}
+    rec.write_text(json.dumps({"t": 0, "landmarks": points}) + "\n")
+    (frame,) = read_recording(rec)
+    assert frame.sample is not None
+    assert {"left_shoulder", "right_shoulder", "nose"} <= set(frame.sample.landmarks)
+
+
 def test_a_recording_whose_every_frame_is_dropped_is_an_error_not_an_empty_table(tmp_path: Path) -> None:
     from slumpwatch.evaluate import load_items
 
