@@ -167,6 +167,8 @@ def parse_frame(record: Mapping[str, Any], index: int) -> RecordedFrame:
     if not raw:
         return RecordedFrame(t, None, _label(label), info)
     size = record.get("size")
+    if size and not (isinstance(size, list) and len(size) == 2):
+        raise ValueError("size must be [width, height]")
     image_size = (int(size[0]), int(size[1])) if size else None
     world = _points(record["world"]) if record.get("world") else None
     people = int(record.get("people", 1))

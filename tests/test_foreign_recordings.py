@@ -182,3 +182,14 @@ def test_dropped_frames_are_counted_in_the_output(tmp_path: Path, capsys: pytest
     assert "dropped 1 frames that cannot be trusted: time going backwards (1)" in capsys.readouterr().out
     assert main(["evaluate", str(rec), "--calibrated", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["dropped"] == {"time going backwards": 1}
+
+
+@pytest.mark.parametrize("size", [[1], [640, 480, 3], "640x480", 640])
+def test_a_malformed_size_is_a_bad_line_not_a_crash(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], size: object
+) -> None:
+    rec = tmp_path / "r.jsonl"
+    rec.write_text(json.dumps({"t": 0, "size": size, "landmarks": {"nose": [0.5, 0.3]}}) + "\n")
+    assert main(["evaluate", str(rec)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "r.jsonl:1: bad recording line" in err and len(err.splitlines()) == 1
