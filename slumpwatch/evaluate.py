@@ -35,9 +35,9 @@ from pathlib import Path
 
 from .errors import InputError
 from .geometry import View, person_problem
-from .landmarks import PoseSample
+from .landmarks import LANDMARK_INDEX, PoseSample, describe_dropped
 from .learn import BaselineLearner
-from .recording import KNOWN_NAMES, is_recording, read_recording
+from .recording import is_recording, read_recording
 from .scoring import Baseline, Score, Sensitivity, Thresholds, build_baseline, is_slumped, score
 
 SCORED = ("upright", "slumped")
@@ -187,9 +187,9 @@ def _items_from_recording(path: Path, dropped: MutableMapping[str, int]) -> list
     """The frames of one recording as items; an :class:`InputError` if none can be scored for a
     reason the user can fix (every frame dropped, or no landmark name slumpwatch knows)."""
     items = []
-    before = sum(dropped.values())
+    own: Counter[str] = Counter()  # this recording's dropped frames (a CSV may name several)
     names: Counter[str] = Counter()
-    for frame in read_recording(path, dropped, clock_per_session=True):
+    for frame in read_recording(path, own, clock_per_session=True):
         if frame.sample is not None:
             names.update(frame.sample.landmarks)
         problem = None if frame.sample is None else person_problem(frame.sample)
@@ -205,14 +205,14 @@ def _items_from_recording(path: Path, dropped: MutableMapping[str, int]) -> list
                 t=frame.t,
             )
         )
-    lost = sum(dropped.values()) - before
-    if lost and not items:
-        why = ", ".join(f"{reason} ({n})" for reason, n in Counter(dropped).most_common(2))
+    for reason, n in own.items():
+        dropped[reason] = dropped.get(reason, 0) + n
+    if own and not items:
         raise InputError(
-            f"every frame of {path} was dropped: {why}",
+            f"no frame of {path} can be trusted: {describe_dropped(own)}",
             "coordinates are normalised to the image (0..1) or pixels; see sample_frames/README.md",
         )
-    if names and not KNOWN_NAMES & names.keys():
+    if names and not LANDMARK_INDEX.keys() & names.keys():
         seen = ", ".join(n for n, _ in names.most_common(4))
         raise InputError(
             f"no landmark in {path} has a name slumpwatch knows (it has {seen})",

@@ -177,3 +177,12 @@ def sample_problem(sample: PoseSample) -> str | None:
             if not (0.0 <= p.visibility <= 1.0 and 0.0 <= p.presence <= 1.0):
                 return "landmark confidence outside 0..1"
     return None
+
+
+def describe_dropped(counts: Mapping[str, int]) -> str:
+    """ "N frames dropped (n why, ...)" for frames that could not be trusted (reason -> frames)."""
+    return (
+        f"{sum(counts.values())} frames dropped ("
+        + ", ".join(f"{n} {why}" for why, n in counts.items())
+        + ")"
+    )

@@ -45,7 +45,7 @@ from typing import IO, Any
 
 from .errors import InputError
 from .geometry import MIN_CONFIDENCE
-from .landmarks import LANDMARK_NAMES, MAX_IMAGE_SIDE, Landmark, PoseSample, sample_problem
+from .landmarks import LANDMARK_INDEX, LANDMARK_NAMES, MAX_IMAGE_SIDE, Landmark, PoseSample, sample_problem
 
 FORMAT = "slumpwatch-landmarks"
 VERSION = 1
@@ -71,7 +71,6 @@ COCO_NAMES: tuple[str, ...] = (
     "left_ankle",
     "right_ankle",
 )
-KNOWN_NAMES = frozenset(LANDMARK_NAMES)
 # The points the front view reads: they are in frame when a person is usable, unlike hips and legs.
 UPPER_NAMES = frozenset((*LANDMARK_NAMES[:11], "left_shoulder", "right_shoulder"))
 LIST_ORDERS = {len(LANDMARK_NAMES): LANDMARK_NAMES, len(COCO_NAMES): COCO_NAMES}
@@ -138,10 +137,10 @@ def _name(raw: object) -> str:
     """A landmark name as slumpwatch spells it: ``LEFT_SHOULDER``, ``Left Shoulder`` and OpenPose's
     ``LShoulder`` are ``left_shoulder``."""
     name = "_".join(str(raw).strip().lower().replace("-", " ").replace("_", " ").split())
-    if name not in KNOWN_NAMES and name[:1] in ("l", "r"):
+    if name not in LANDMARK_INDEX and name[:1] in ("l", "r"):
         side = "left_" if name[0] == "l" else "right_"
         alias = side + name[1:].lstrip("_")
-        if alias in KNOWN_NAMES:
+        if alias in LANDMARK_INDEX:
             return alias
     return name
 
@@ -218,11 +217,6 @@ class Survey:
     pixel_side: int = 1  # pixels: the square image size given to frames without one
 
 
-def confidence_scale(path: Path) -> float:
-    """What the recording's confidences are multiplied by (see the module docstring)."""
-    return survey_recording(path).confidence_scale
-
-
 def survey_recording(path: Path) -> Survey:
     """Reads the file once, without judging it (unreadable lines are left to :func:`read_recording`
     to report): the confidence scale of another estimator, and whether coordinates are pixels.
@@ -268,10 +262,10 @@ def _adjusted(frame: RecordedFrame, survey: Survey) -> RecordedFrame:
     sample = frame.sample
     if sample is None or (survey.confidence_scale == 1.0 and not survey.pixels):
         return frame
-    size = sample.image_size
+    size, (sx, sy) = sample.image_size, (1, 1)
     if survey.pixels:
         size = size or (survey.pixel_side, survey.pixel_side)
-    sx, sy = size if survey.pixels and size else (1, 1)
+        sx, sy = size
     c = survey.confidence_scale
     points = {
         n: Landmark(p.x / sx, p.y / sy, p.z / sx, min(p.visibility * c, 1.0), min(p.presence * c, 1.0))

@@ -150,7 +150,7 @@ def test_a_mediapipe_recordings_confidences_are_kept(
 
 def test_a_point_far_below_the_recordings_typical_confidence_is_still_doubted(tmp_path: Path) -> None:
     from slumpwatch.geometry import MIN_CONFIDENCE
-    from slumpwatch.recording import confidence_scale, read_recording
+    from slumpwatch.recording import read_recording, survey_recording
 
     rec = tmp_path / "movenet.jsonl"
     frame = {
@@ -160,7 +160,7 @@ def test_a_point_far_below_the_recordings_typical_confidence_is_still_doubted(tm
     }
     shoulders = {"left_shoulder": [0.7, 0.6, 0, 0.4], "right_shoulder": [0.3, 0.6, 0, 0.4]}
     rec.write_text(json.dumps({"t": 0, "landmarks": {**frame, **shoulders}}) + "\n")
-    assert confidence_scale(rec) == pytest.approx(2.5)
+    assert survey_recording(rec).confidence_scale == pytest.approx(2.5)
     (sample,) = [f.sample for f in read_recording(rec)]
     assert sample is not None
     assert sample.landmarks["left_shoulder"].confidence == pytest.approx(1.0)

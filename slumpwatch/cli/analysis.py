@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from .args import command, positive_int
+from .output import dropped as _dropped
 from .output import err as _err
 from .output import out as _out
 
@@ -153,8 +154,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         _out(json.dumps({**result, **({"dropped": dict(dropped)} if dropped else {})}, indent=2))
         return 0
     if dropped:
-        why = ", ".join(f"{reason} ({n})" for reason, n in dropped.most_common())
-        _out(f"dropped {sum(dropped.values())} frames that cannot be trusted: {why}")
+        _out(f"read {path}{_dropped(dropped)}")
     for mode, data in result.items():
         _out(f"{mode}:" + (f" (protocol {data['protocol']})" if "protocol" in data else ""))
         _out(

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InputError
+from ..landmarks import describe_dropped
 
 if TYPE_CHECKING:
     from ..monitor import Status
@@ -80,13 +81,7 @@ def status_printer() -> Callable[[Status], None]:
 
 def dropped(counts: Mapping[str, int]) -> str:
     """ "; N frames dropped (why...)" for a closing line, or nothing."""
-    if not counts:
-        return ""
-    return (
-        f"; {sum(counts.values())} frames dropped ("
-        + ", ".join(f"{n} {why}" for why, n in counts.items())
-        + ")"
-    )
+    return f"; {describe_dropped(counts)}" if counts else ""
 
 
 def temp_beside(path: Path) -> tuple[int, str]:
