@@ -244,35 +244,47 @@ def first_run(group: Sequence[Item], frames: int = CALIBRATION_FRAMES) -> list[I
     return chosen
 
 
-def _baselines_first_run(group: Sequence[Item], frames: int) -> dict[int, Baseline | None]:
-    calib = first_run(group, frames)
-    for it in calib:
-        it.calibration = True
-    baseline = _build(calib)
-    return {id(it): baseline for it in group}
-
-
-def _baselines_for(group: Sequence[Item]) -> dict[int, Baseline | None]:
-    """Per item id, the baseline it is scored against (leave-one-out or k-fold)."""
+def calibration_sets(
+    group: Sequence[Item], protocol: str = "loo", frames: int = CALIBRATION_FRAMES
+) -> dict[int, tuple[Item, ...]]:
+    """Per item id of one session, the upright items its baseline comes from under ``protocol``
+    (``loo`` or ``first-run``; see the module docstring). Items that share a baseline share the
+    tuple. First-run marks its calibration items (``calibration``): they are not scored."""
+    if protocol == "first-run":
+        calib = tuple(first_run(group, frames))
+        for it in calib:
+            it.calibration = True
+        return {id(it): calib for it in group}
     ups = [it for it in group if it.label == "upright" and it.sample is not None]
-    out: dict[int, Baseline | None] = {}
+    out: dict[int, tuple[Item, ...]] = {}
 
-    def build(exclude: Iterable[Item]) -> Baseline | None:
+    def others(exclude: Iterable[Item]) -> tuple[Item, ...]:
         skip = {id(x) for x in exclude}
-        return _build(u for u in ups if id(u) not in skip)
+        return tuple(u for u in ups if id(u) not in skip)
 
-    full = build(())
+    full = others(())
     if len(ups) <= EXACT_LOO_MAX:
         for u in ups:
-            out[id(u)] = build((u,))
+            out[id(u)] = others((u,))
     else:
         for k in range(FOLDS):
             fold = ups[k::FOLDS]
-            b = build(fold)
+            rest = others(fold)
             for u in fold:
-                out[id(u)] = b
+                out[id(u)] = rest
     for it in group:
         out.setdefault(id(it), full)
+    return out
+
+
+def _baselines(group: Sequence[Item], protocol: str, frames: int) -> dict[int, Baseline | None]:
+    """Per item id, the baseline it is scored against: each calibration set built once."""
+    built: dict[int, Baseline | None] = {}
+    out: dict[int, Baseline | None] = {}
+    for key, calib in calibration_sets(group, protocol, frames).items():
+        if id(calib) not in built:
+            built[id(calib)] = _build(calib)
+        out[key] = built[id(calib)]
     return out
 
 
@@ -295,12 +307,7 @@ def judge(
         if protocol == "self":
             _judge_self(group, th)
             continue
-        baselines: dict[int, Baseline | None] = {}
-        if calibrated:
-            if protocol == "first-run":
-                baselines = _baselines_first_run(group, calibration_frames)
-            else:
-                baselines = _baselines_for(group)
+        baselines = _baselines(group, protocol, calibration_frames) if calibrated else {}
         for it in group:
             if it.sample is None or it.calibration:
                 continue

@@ -72,6 +72,23 @@ MAD_TO_SIGMA = 1.4826
 SIGNAL_QUORUM = 0.8  # a baseline keeps the signals that at least 80% of its frames have
 
 
+@dataclass(frozen=True)
+class FrontConstants:
+    """The calibrated front view's constants (see the module docstring).
+
+    One value, so that ``tools/choose_constants.py`` can try others without patching the module.
+    """
+
+    neck_floor: float = NECK_FLOOR
+    drop_floor: float = DROP_FLOOR
+    noise_factor: float = NOISE_FACTOR
+    noise_cap: float = NOISE_CAP
+    lean_back: float = LEAN_BACK_WEIGHT
+
+
+FRONT = FrontConstants()
+
+
 class Sensitivity(str, Enum):
     LOW = "low"
     MEDIUM = "medium"
@@ -267,7 +284,9 @@ def _score_side(
     )
 
 
-def front_measures(feats: Mapping[str, float], signals: Mapping[str, Stat]) -> dict[str, float] | None:
+def front_measures(
+    feats: Mapping[str, float], signals: Mapping[str, Stat], lean_back: float = LEAN_BACK_WEIGHT
+) -> dict[str, float] | None:
     """Neck shortening, head drop and shoulder-width change of one frame against a front baseline.
 
     None when the frame and the baseline share no head reference.
@@ -289,7 +308,7 @@ def front_measures(feats: Mapping[str, float], signals: Mapping[str, Stat]) -> d
     width = feats["shoulder_width"] / signals["shoulder_width"].median - 1.0
     neck = sum(necks) / len(necks)
     return {
-        "neck": neck + LEAN_BACK_WEIGHT * min(width, 0.0),
+        "neck": neck + lean_back * min(width, 0.0),
         "drop": sum(drops) / len(drops),
         "width": width,
         "neck_raw": neck,
@@ -297,20 +316,20 @@ def front_measures(feats: Mapping[str, float], signals: Mapping[str, Stat]) -> d
     }
 
 
-def front_index(m: Mapping[str, float], noise: Mapping[str, float]) -> float:
+def front_index(m: Mapping[str, float], noise: Mapping[str, float], c: FrontConstants = FRONT) -> float:
     """The slump index of front measures, with thresholds raised by the calibration's noise."""
-    t_neck = front_threshold(NECK_FLOOR, noise.get("neck", 0.0))
-    t_drop = front_threshold(DROP_FLOOR, noise.get("drop", 0.0))
+    t_neck = front_threshold(c.neck_floor, noise.get("neck", 0.0), c)
+    t_drop = front_threshold(c.drop_floor, noise.get("drop", 0.0), c)
     return m["neck"] / t_neck + max(m["drop"], 0.0) / t_drop
 
 
-def front_threshold(floor: float, noise: float) -> float:
+def front_threshold(floor: float, noise: float, c: FrontConstants = FRONT) -> float:
     """``floor`` raised to 2.5 noise sigmas, but never past 1.5 x the floor.
 
     The noise comes from a few seconds of calibration frames, itself an estimate: a jittery
     calibration (landmark noise, a fidget) must not multiply the threshold and silence the monitor.
     """
-    return floor * min(max(NOISE_FACTOR * noise / floor, 1.0), NOISE_CAP)
+    return floor * min(max(c.noise_factor * noise / floor, 1.0), c.noise_cap)
 
 
 def _score_front(
@@ -450,6 +469,7 @@ def front_noise(
     rows: Iterable[Mapping[str, float]],
     signals: Mapping[str, Stat],
     sigma: Callable[[Sequence[float]], float] = slump_side_sigma,
+    lean_back: float = LEAN_BACK_WEIGHT,
 ) -> dict[str, float]:
     """Noise of the front measures of upright feature rows against ``signals``: ``sigma`` of each.
 
@@ -458,7 +478,7 @@ def front_noise(
     its own judgement, and with their upper tail ``evaluate --mode self`` on front session A falls
     from 1.000 to 0.857 balanced accuracy.
     """
-    ms = [m for r in rows if (m := front_measures(r, signals)) is not None]
+    ms = [m for r in rows if (m := front_measures(r, signals, lean_back)) is not None]
     if not ms:
         return {}
     return {"neck": sigma([m["neck"] for m in ms]), "drop": sigma([m["drop"] for m in ms])}
@@ -473,7 +493,9 @@ def is_slumped(s: Score, thresholds: Thresholds, currently_slumped: bool = False
 
 
 __all__ = [
+    "FRONT",
     "Baseline",
+    "FrontConstants",
     "Score",
     "Sensitivity",
     "Stat",

@@ -1,0 +1,217 @@
+"""Picks the calibrated front view's constants by leaving one session out at a time.
+
+The constants (``slumpwatch.scoring.FrontConstants``: neck and drop floors, noise factor and cap,
+lean-back weight) decide the verdict for people slumpwatch has never seen, so they must not be
+fitted to the sessions they are judged on. For each session in turn, this picks the grid point with
+the best mean balanced accuracy over every *other* session (both protocols, ``loo`` and
+``first-run``), then scores the left-out session with it: the worst of those figures is what to
+expect of a new person. It also prints the shipped constants' figures, and how often each grid
+value was chosen.
+
+A session is one subject and session of a landmark recording (``record``'s format with per-frame
+labels) or of a labels CSV (the front photos of ``../shared/frames``, through the pose model).
+Frames labelled ``reclined`` count as upright in the choice (leaning back is not a slump), not in
+the figures, which are ``evaluate``'s. Side-view sessions are left out: these constants are the
+front view's. Run from the project root:
+
+    python tools/choose_constants.py                       # ../shared/recordings + ../shared/frames
+    python tools/choose_constants.py REC.jsonl ... [--no-frames]
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import statistics
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+from slumpwatch.evaluate import Item, calibration_sets, load_items
+from slumpwatch.geometry import View
+from slumpwatch.scoring import (
+    FRONT,
+    FrontConstants,
+    Stat,
+    build_baseline,
+    front_features,
+    front_index,
+    front_measures,
+    front_noise,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+PROTOCOLS = ("loo", "first-run")
+NEGATIVE = ("upright", "reclined")  # not a slump, for the choice
+
+GRID: dict[str, Sequence[float]] = {
+    "neck_floor": (0.075, 0.1, 0.125, 0.15, 0.175, 0.2),
+    "drop_floor": (0.25, 0.35, 0.5, 0.7),
+    "noise_factor": (2.0, 2.5, 3.0),
+    "noise_cap": (1.25, 1.5, 2.0),
+    "lean_back": (0.0, 0.25, 0.5, 0.75),
+}
+
+
+@dataclass
+class Frame:
+    label: str
+    measures: Mapping[str, float]
+    noise: Mapping[str, float]
+
+
+Scored = dict[tuple[str, str], list[Frame]]  # (session, protocol) -> frames
+
+
+def sessions(paths: Iterable[Path], frames_csv: Path | None) -> dict[str, list[Item]]:
+    """Labelled items per session name (``file`` or ``file/subject/session``)."""
+    out: dict[str, list[Item]] = {}
+    sources: list[tuple[Path, list[Item]]] = [(p, load_items(p, None)) for p in paths]
+    if frames_csv is not None:
+        from slumpwatch.pipeline import detect_file
+        from slumpwatch.pose import MediaPipePoseEstimator
+
+        items = load_items(frames_csv, lambda f: detect_file(MediaPipePoseEstimator, f, None))
+        sources.append((frames_csv, [it for it in items if it.view != "side"]))
+    for path, items in sources:
+        groups: dict[tuple[str, str], list[Item]] = defaultdict(list)
+        for it in items:
+            groups[(it.subject, it.session)].append(it)
+        for (subject, session), group in groups.items():
+            name = path.stem if len(groups) == 1 else f"{path.parent.name}/{subject}/{session}"
+            out[name] = group
+    return out
+
+
+def prepare(groups: Mapping[str, list[Item]], lean_back: float) -> Scored:
+    """Front measures and baseline noise of every labelled frame, per session and protocol."""
+    out: Scored = {}
+    for name, group in groups.items():
+        for protocol in PROTOCOLS:
+            for it in group:
+                it.calibration = False
+            sets = calibration_sets(group, protocol)
+            built: dict[int, tuple[Mapping[str, Stat], Mapping[str, float]] | None] = {}
+            frames: list[Frame] = []
+            for it in group:
+                if it.sample is None or it.calibration or it.label not in ("slumped", *NEGATIVE):
+                    continue
+                calib = sets[id(it)]
+                if id(calib) not in built:
+                    built[id(calib)] = _baseline(calib, lean_back)
+                base = built[id(calib)]
+                feats = front_features(it.sample)
+                if base is None or feats is None:
+                    continue
+                m = front_measures(feats, base[0], lean_back)
+                if m is not None:
+                    frames.append(Frame(it.label, m, base[1]))
+            if frames:
+                out[(name, protocol)] = frames
+    return out
+
+
+def _baseline(
+    calib: Sequence[Item], lean_back: float
+) -> tuple[Mapping[str, Stat], Mapping[str, float]] | None:
+    samples = [it.sample for it in calib if it.sample is not None]
+    try:
+        baseline = build_baseline(samples)
+    except ValueError:
+        return None
+    if baseline.view is not View.FRONT:
+        return None
+    rows = [f for s in samples if (f := front_features(s)) is not None]
+    return baseline.signals, front_noise(rows, baseline.signals, lean_back=lean_back)
+
+
+def balanced(frames: Sequence[Frame], c: FrontConstants, negatives: Sequence[str] = ("upright",)) -> float:
+    """Balanced accuracy of the frames at medium sensitivity (index >= 1.0 is slumped)."""
+    hit = miss = fa = ok = 0
+    for f in frames:
+        slumped = front_index(f.measures, f.noise, c) >= 1.0
+        if f.label == "slumped":
+            hit += slumped
+            miss += not slumped
+        elif f.label in negatives:
+            fa += slumped
+            ok += not slumped
+    if not (hit + miss) or not (fa + ok):
+        return float("nan")
+    return (hit / (hit + miss) + ok / (fa + ok)) / 2
+
+
+def grid_points() -> list[FrontConstants]:
+    names = list(GRID)
+    return [
+        FrontConstants(**dict(zip(names, values, strict=True)))
+        for values in itertools.product(*GRID.values())
+    ]
+
+
+def choose(
+    table: Mapping[FrontConstants, Mapping[tuple[str, str], float]], keep: Iterable[str]
+) -> FrontConstants:
+    """The grid point with the best mean over the kept sessions' (session, protocol) figures;
+    ties go to the point nearest the shipped constants (fewest changed fields)."""
+    keep = set(keep)
+
+    def merit(c: FrontConstants) -> tuple[float, int]:
+        vals = [v for (name, _), v in table[c].items() if name in keep and v == v]
+        changed = sum(getattr(c, f.name) != getattr(FRONT, f.name) for f in fields(FrontConstants))
+        return (statistics.fmean(vals) if vals else 0.0, -changed)
+
+    return max(table, key=merit)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("recordings", nargs="*", type=Path, help="labelled landmark recordings")
+    parser.add_argument("--frames", type=Path, default=SHARED / "frames" / "labels.csv")
+    parser.add_argument("--no-frames", action="store_true", help="leave out the photos (no pose model)")
+    args = parser.parse_args(argv)
+    paths = args.recordings or sorted((SHARED / "recordings").glob("*.jsonl"))
+    frames_csv = None if args.no_frames or not args.frames.is_file() else args.frames
+    groups = sessions(paths, frames_csv)
+    prepared = {lb: prepare(groups, lb) for lb in GRID["lean_back"]}
+    names = sorted({name for scored in prepared.values() for name, _ in scored})
+    choice_table: dict[FrontConstants, dict[tuple[str, str], float]] = {}
+    figure_table: dict[FrontConstants, dict[tuple[str, str], float]] = {}
+    for c in [*grid_points(), FRONT]:
+        scored = prepared.get(c.lean_back) or prepare(groups, c.lean_back)
+        choice_table[c] = {k: balanced(v, c, NEGATIVE) for k, v in scored.items()}
+        figure_table[c] = {k: balanced(v, c) for k, v in scored.items()}
+
+    def row(c: FrontConstants, name: str) -> str:
+        return " / ".join(f"{figure_table[c].get((name, p), float('nan')):.3f}" for p in PROTOCOLS)
+
+    print(f"{len(choice_table)} constant sets; balanced accuracy loo / first-run\n")
+    print(f"shipped {FRONT}")
+    for name in names:
+        print(f"  {name:<28} {row(FRONT, name)}")
+    print("\nleft out                       chosen on the others                          left-out figure")
+    held: list[float] = []
+    chosen: dict[str, list[float]] = defaultdict(list)
+    for name in names:
+        c = choose(choice_table, [n for n in names if n != name])
+        changes = [
+            f"{f.name}={getattr(c, f.name)}"
+            for f in fields(c)
+            if getattr(c, f.name) != getattr(FRONT, f.name)
+        ]
+        print(f"  {name:<28} {', '.join(changes) or 'the shipped constants':<46} {row(c, name)}")
+        held += [v for (n, _), v in figure_table[c].items() if n == name and v == v]
+        for f in fields(c):
+            chosen[f.name].append(getattr(c, f.name))
+    if held:
+        print(f"\nleft-out sessions: mean {statistics.fmean(held):.3f}, worst {min(held):.3f}")
+    for field_name, values in chosen.items():
+        counts = ", ".join(f"{v}: {values.count(v)}" for v in sorted(set(values)))
+        print(f"  {field_name}: {counts}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
