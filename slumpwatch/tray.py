@@ -325,6 +325,15 @@ class Tray:
         try:
             self.icon.run(setup=setup)
         finally:
+            # pystray's X11 loop logs an exception and returns: without Quit, a signal or the
+            # monitor's end, the icon is gone and the monitor must not go on unseen.
+            died = not self._quitting
             self._quitting = True
             self.stop_monitor()
+        if died and not self.error:
+            self.error = (
+                "the tray icon's event loop ended by itself (its error is above); "
+                "start `slumpwatch tray` again, or monitor with `slumpwatch run`"
+            )
+            self.on_message(self.error)
         return self.error

@@ -219,3 +219,30 @@ def test_autostart_can_start_the_tray() -> None:
 
     assert "-m slumpwatch tray" in autostart.content("linux", tray=True)
     assert "-m slumpwatch run --quiet" in autostart.content("linux")
+
+
+def test_an_icon_loop_that_ends_by_itself_is_an_error(looping_pystray: Any) -> None:
+    """pystray's X11 loop logs an exception and returns; the tray must not exit 0 as if quit."""
+    from slumpwatch.tray import Tray
+
+    class Dying(looping_pystray.Icon):  # type: ignore[misc, name-defined]
+        def _run(self) -> None:
+            self._mark_ready()
+            time.sleep(0.5)
+
+    class Module:
+        MenuItem, Menu, Icon = looping_pystray.MenuItem, looping_pystray.Menu, Dying
+
+    messages: list[str] = []
+    tray = Tray(
+        Config(),
+        load_profile(PROFILE),
+        source=str(REC),
+        pystray_module=Module,
+        run_command=lambda argv: 0,
+        on_message=messages.append,
+    )
+    error = tray.run(install_signals=False)
+    assert "ended by itself" in error and "slumpwatch tray" in error
+    assert messages == [error]
+    assert tray._worker is None  # the monitor was stopped with the icon

@@ -74,6 +74,8 @@ def test_tray_icon_turns_red_on_screen_when_the_replay_slumps(xvfb: dict[str, st
         text=True,
     )
     tray = None
+    err = ""
+    seen: list[tuple[float, tuple[int, int, int]]] = []
     try:
         assert host.stdout is not None and host.stdout.readline().strip() == "READY"
         tray = subprocess.Popen(
@@ -83,23 +85,23 @@ def test_tray_icon_turns_red_on_screen_when_the_replay_slumps(xvfb: dict[str, st
             text=True,
         )
         assert host.stdout.readline().strip() == "DOCKED"
-        seen: list[tuple[float, tuple[int, int, int]]] = []
         began = time.monotonic()
-        while time.monotonic() - began < 20:
+        while time.monotonic() - began < 20 and tray.poll() is None:
             colour = _pixel(env, tmp_path / "screen.png")
             seen.append((time.monotonic() - began, colour))
             if _near(colour, COLOURS[State.SLUMPED]):
                 break
             time.sleep(0.2)
-        greens = [t for t, c in seen if _near(c, COLOURS[State.UPRIGHT])]
-        reds = [t for t, c in seen if _near(c, COLOURS[State.SLUMPED])]
-        assert greens and reds and min(greens) < min(reds), seen
     finally:
         if tray is not None:
             tray.terminate()
             _, err = tray.communicate(timeout=30)
-            assert tray.returncode == 0, err
         host.terminate()
         host.wait(10)
         if host.stdout is not None:
             host.stdout.close()
+    # The tray's own messages go with any failure: its icon loop's error is only there.
+    assert tray.returncode == 0, err
+    greens = [t for t, c in seen if _near(c, COLOURS[State.UPRIGHT])]
+    reds = [t for t, c in seen if _near(c, COLOURS[State.SLUMPED])]
+    assert greens and reds and min(greens) < min(reds), (seen, err)
