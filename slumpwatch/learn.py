@@ -56,6 +56,7 @@ MOVE_SAMPLES = 10
 CONTRAST_INDEX = 0.3
 POSITION_RECENT = 400
 UPRIGHTER_INDEX = -1.0
+SHAPES = ("neck_ratio@", "head_width@")  # signals that do not move when the body shifts in the image
 
 
 class BaselineLearner:
@@ -183,12 +184,12 @@ class BaselineLearner:
             where = necks if upright_positions else baseline_from_features(View.FRONT, recent, self.size)
         except ValueError:
             return
-        # Neck ratios: the most upright part of the whole window (they do not move when the body
-        # shifts in the image). Positions (head and shoulder heights, shoulder width): the median of
-        # the recent samples, so a nudged camera or a raised chair is followed; slump episodes never
-        # enter the window, so these are upright too.
-        sig = {k: v for k, v in where.signals.items() if not k.startswith("neck_ratio@")}
-        sig.update({k: v for k, v in necks.signals.items() if k.startswith("neck_ratio@")})
+        # Shapes (neck ratios, head width over shoulder width): the most upright part of the whole
+        # window (they do not move when the body shifts in the image). Positions (head and shoulder
+        # heights, shoulder width): the median of the recent samples, so a nudged camera or a raised
+        # chair is followed; slump episodes never enter the window, so these are upright too.
+        sig = {k: v for k, v in where.signals.items() if not k.startswith(SHAPES)}
+        sig.update({k: v for k, v in necks.signals.items() if k.startswith(SHAPES)})
         reference = Baseline(View.FRONT, sig, self.size, front_noise(recent, sig, robust_sigma))
         indices = [
             front_index(m, {}) for r in rows if (m := front_measures(r, reference.signals)) is not None

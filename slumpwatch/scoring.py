@@ -24,16 +24,26 @@ mirror image. Against the calibrated baseline (medians of the upright frames):
   (``n + 0.5 min(w, 0)``), which keeps a reclined person from reading as slumped.
 * *head drop* ``d``: how far the head sank in the image, in baseline neck lengths (the vertical
   head-to-shoulder distance when upright). Sinking down in the chair shows here first.
+* *head forward* ``f``: ``h`` is the head's width (ear to ear, or eye to eye) over the shoulder
+  width. A head pushed forward, or a trunk bent towards the screen, bring the head nearer the
+  camera than the shoulders, and perspective makes it look bigger beside them (10 cm nearer at
+  60 cm is a fifth bigger). ``f`` is the smaller of ``h / h0 - 1`` and the head's own growth in the
+  image: moving the whole body nearer enlarges head and shoulders alike, a torso turned away
+  narrows the shoulders alone, and turning or tilting the head only narrows it; none of these
+  counts. Leaning back takes the head further away than the shoulders: smaller, never a slump.
 
 Each measure's noise is its spread over the calibration frames on the slump side (1.4826 x the
 median absolute deviation, or the upper tail's spread if wider: :func:`slump_side_sigma`), and its
-threshold is ``max(effect floor, 2.5 x noise)``, capped at 1.5 x the floor: the
-floors (a 12.5% shorter neck, a drop of 0.35 neck lengths) are the smallest changes that mean a
-slump; a jittery calibration can raise a threshold by half, never multiply it. The index is
-``neck / T_neck + max(drop, 0) / T_drop``: two half-strength signs add up to one slump. The
-constants were picked by leaving one recording out at a time (see the README's "Measured"). With
-several head references (ears, eyes, nose) each measure is the mean over those both the frame and
-the baseline have.
+threshold is ``max(effect floor, 2.5 x noise)``, capped at 1.5 x the floor: the floors (a 12.5%
+shorter neck, a drop of 0.35 neck lengths, a head a fifth bigger) are the smallest changes that
+mean a slump; a jittery calibration can raise a threshold by half, never multiply it. The index is
+``neck / T_neck + max(drop, 0) / T_drop + max(forward / T_forward - 0.5, 0) / 0.5``: two
+half-strength signs add up to one slump. The head's width is the noisiest measure (ears are often
+guessed under hair, and a turned head changes it), and a measure clipped at zero adds its positive
+jitter to every upright frame: so head forward counts only from half its threshold on. The
+constants were picked by leaving one session out at a time (``tools/choose_constants.py``; the
+README's "Measured"). With several head references each measure is the mean over those both the
+frame and the baseline have.
 
 Uncalibrated, the front view can only compare the neck ratio with a population default, which is
 much less certain (its confidence is halved).
@@ -55,6 +65,7 @@ HEAD_HEIGHT_SW = 1.8  # head above the hips, in shoulder widths: for the degrees
 # upright facing a camera near eye height, per head reference, in square pixels.
 DEFAULT_NECK_RATIO = {"ears": 0.58, "eyes": 0.66, "nose": 0.52}
 HEAD_REFS = ("ears", "eyes", "nose")
+WIDTH_REFS = {"ears": ("left_ear", "right_ear"), "eyes": ("left_eye", "right_eye")}
 
 # Side view: degrees of trunk flexion at index 1.0, calibrated and not (ISO 11226: 20 degrees).
 SIDE_DEG = 15.0
@@ -63,6 +74,8 @@ SIDE_SPREAD_FACTOR = 2.5
 # Front view, calibrated: effect floors and the noise factor (see the module docstring).
 NECK_FLOOR = 0.125
 DROP_FLOOR = 0.35
+FORWARD_FLOOR = 0.2
+FORWARD_DEAD = 0.5  # head forward counts from half its threshold: below, it is ear and eye jitter
 NOISE_FACTOR = 2.5
 NOISE_CAP = 1.5  # noise raises a front threshold by at most half: beyond that the estimate is suspect
 LEAN_BACK_WEIGHT = 0.5
@@ -81,6 +94,8 @@ class FrontConstants:
 
     neck_floor: float = NECK_FLOOR
     drop_floor: float = DROP_FLOOR
+    forward_floor: float = FORWARD_FLOOR
+    forward_dead: float = FORWARD_DEAD
     noise_factor: float = NOISE_FACTOR
     noise_cap: float = NOISE_CAP
     lean_back: float = LEAN_BACK_WEIGHT
@@ -201,6 +216,10 @@ def _features(sample: PoseSample, geo: Geometry, min_conf: float, view: View) ->
     for name, (_, y) in head_points(sample, min_conf):
         out[f"head_y@{name}"] = y
         out[f"neck_ratio@{name}"] = (geo.shoulder_y - y) / width
+    for name, (left, right) in WIDTH_REFS.items():
+        a, b = sample.get(left, min_conf), sample.get(right, min_conf)
+        if a is not None and b is not None:
+            out[f"head_width@{name}"] = abs(sample.pixel(a)[0] - sample.pixel(b)[0]) / width
     return out
 
 
@@ -287,9 +306,11 @@ def _score_side(
 def front_measures(
     feats: Mapping[str, float], signals: Mapping[str, Stat], lean_back: float = LEAN_BACK_WEIGHT
 ) -> dict[str, float] | None:
-    """Neck shortening, head drop and shoulder-width change of one frame against a front baseline.
+    """Neck shortening, head drop, head forward and shoulder-width change of one frame against a
+    front baseline.
 
-    None when the frame and the baseline share no head reference.
+    None when the frame and the baseline share no head reference. ``forward`` is 0 when they share
+    no head width (no pair of ears or eyes).
     """
     refs = [r for r in HEAD_REFS if f"head_y@{r}" in feats and f"neck_ratio@{r}" in signals]
     if not refs or "shoulder_width" not in feats or "shoulder_width" not in signals:
@@ -307,9 +328,19 @@ def front_measures(
         return None
     width = feats["shoulder_width"] / signals["shoulder_width"].median - 1.0
     neck = sum(necks) / len(necks)
+    relative = [
+        feats[k] / signals[k].median - 1.0
+        for r in WIDTH_REFS
+        if (k := f"head_width@{r}") in feats and k in signals and signals[k].median > 0
+    ]
+    # The head came nearer: bigger beside the shoulders, and bigger in the image. A torso turned
+    # away narrows the shoulders alone, and the whole body coming nearer enlarges both alike.
+    rel = sum(relative) / len(relative) if relative else 0.0
+    forward = min(rel, (1.0 + rel) * (1.0 + width) - 1.0)
     return {
         "neck": neck + lean_back * min(width, 0.0),
         "drop": sum(drops) / len(drops),
+        "forward": forward,
         "width": width,
         "neck_raw": neck,
         "refs": float(len(necks)),
@@ -320,7 +351,12 @@ def front_index(m: Mapping[str, float], noise: Mapping[str, float], c: FrontCons
     """The slump index of front measures, with thresholds raised by the calibration's noise."""
     t_neck = front_threshold(c.neck_floor, noise.get("neck", 0.0), c)
     t_drop = front_threshold(c.drop_floor, noise.get("drop", 0.0), c)
-    return m["neck"] / t_neck + max(m["drop"], 0.0) / t_drop
+    t_forward = front_threshold(c.forward_floor, noise.get("forward", 0.0), c)
+    return (
+        m["neck"] / t_neck
+        + max(m["drop"], 0.0) / t_drop
+        + max(m.get("forward", 0.0) / t_forward - c.forward_dead, 0.0) / (1.0 - c.forward_dead)
+    )
 
 
 def front_threshold(floor: float, noise: float, c: FrontConstants = FRONT) -> float:
@@ -353,7 +389,7 @@ def _score_front(
             neck_deg,
             conf,
             True,
-            ("neck shortening", "head drop"),
+            ("neck shortening", "head drop", "head forward"),
             uncertain,
             front_index(m, baseline.noise),
             m,
@@ -481,7 +517,7 @@ def front_noise(
     ms = [m for r in rows if (m := front_measures(r, signals, lean_back)) is not None]
     if not ms:
         return {}
-    return {"neck": sigma([m["neck"] for m in ms]), "drop": sigma([m["drop"] for m in ms])}
+    return {key: sigma([m[key] for m in ms]) for key in ("neck", "drop", "forward")}
 
 
 def is_slumped(s: Score, thresholds: Thresholds, currently_slumped: bool = False) -> bool | None:

@@ -62,8 +62,10 @@ def front_pose(
     size: tuple[int, int] = (640, 480),
     only_head: bool = False,
     shift_x: float = 0.0,
+    head_scale: float = 1.0,
 ) -> PoseSample:
-    """A front-view person: shoulders ``width_px`` apart, ears ``neck_ratio`` widths above them."""
+    """A front-view person: shoulders ``width_px`` apart, ears ``neck_ratio`` widths above them;
+    the head's features ``head_scale`` times their usual size beside the shoulders."""
     w, h = size
     cx = w / 2 + shift_x
     sy = shoulder_y * h + head_drop * width_px
@@ -72,12 +74,13 @@ def front_pose(
     def lm(x: float, y: float) -> Landmark:
         return Landmark(x / w, y / h, 0.0, 0.99, 0.99)
 
+    hw = head_scale * width_px
     pts = {
-        "nose": lm(cx, ey + 0.05 * width_px),
-        "left_eye": lm(cx + 0.1 * width_px, ey - 0.03 * width_px),
-        "right_eye": lm(cx - 0.1 * width_px, ey - 0.03 * width_px),
-        "left_ear": lm(cx + 0.22 * width_px, ey),
-        "right_ear": lm(cx - 0.22 * width_px, ey),
+        "nose": lm(cx, ey + 0.05 * hw),
+        "left_eye": lm(cx + 0.1 * hw, ey - 0.03 * hw),
+        "right_eye": lm(cx - 0.1 * hw, ey - 0.03 * hw),
+        "left_ear": lm(cx + 0.22 * hw, ey),
+        "right_ear": lm(cx - 0.22 * hw, ey),
         "left_shoulder": lm(cx + width_px / 2, sy),
         "right_shoulder": lm(cx - width_px / 2, sy),
     }

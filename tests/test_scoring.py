@@ -72,6 +72,31 @@ def test_front_head_drop_and_neck_shortening_score_forward() -> None:
     assert is_slumped(both, th)
 
 
+def test_front_head_forward_counts_when_the_head_comes_nearer_than_the_shoulders() -> None:
+    b = build_baseline([front_pose(head_drop=d) for d in (-0.01, 0.0, 0.01, 0.005)])
+    th = Thresholds.for_sensitivity()
+    still = score(front_pose(), b)
+    assert still.index is not None
+    # The head pushed forward: a third bigger beside the same shoulders, the neck as it was.
+    pushed = score(front_pose(head_scale=1.3), b)
+    assert pushed.measures["forward"] == pytest.approx(0.3, abs=0.01)
+    assert is_slumped(pushed, th) is True
+    # Jitter-sized growth (under half the floor) adds nothing to the index.
+    slight = score(front_pose(head_scale=1.08), b)
+    assert slight.index == pytest.approx(still.index, abs=0.05)
+    # The whole body nearer: head and shoulders grow alike.
+    nearer = score(front_pose(width_px=390.0, head_scale=1.0), b)
+    assert nearer.measures["forward"] == pytest.approx(0.0, abs=0.01)
+    # A torso turned away: narrower shoulders, the head as big as before in the image.
+    turned = score(front_pose(width_px=240.0, head_scale=1.25), b)
+    assert turned.measures["forward"] == pytest.approx(0.0, abs=0.01)
+    assert is_slumped(turned, th) is False
+    # A head turned aside only narrows.
+    aside = score(front_pose(head_scale=0.7), b)
+    assert aside.measures["forward"] < 0
+    assert aside.index is not None and aside.index <= still.index + 0.05
+
+
 def test_front_leaning_back_is_not_a_slump() -> None:
     """Leaning back: the shoulders recede (narrower) and the neck looks a little shorter."""
     b = build_baseline([front_pose(head_drop=d) for d in (-0.01, 0.0, 0.01)])

@@ -1,12 +1,12 @@
 """Picks the calibrated front view's constants by leaving one session out at a time.
 
-The constants (``slumpwatch.scoring.FrontConstants``: neck and drop floors, noise factor and cap,
-lean-back weight) decide the verdict for people slumpwatch has never seen, so they must not be
-fitted to the sessions they are judged on. For each session in turn, this picks the grid point with
-the best mean balanced accuracy over every *other* session (both protocols, ``loo`` and
-``first-run``), then scores the left-out session with it: the worst of those figures is what to
-expect of a new person. It also prints the shipped constants' figures, and how often each grid
-value was chosen.
+The constants (``slumpwatch.scoring.FrontConstants``: neck, drop and head-forward floors, the
+head-forward dead zone, noise factor and cap, lean-back weight) decide the verdict for people
+slumpwatch has never seen, so they must not be fitted to the sessions they are judged on. For each
+session in turn, this picks the grid point with the best mean balanced accuracy over every *other*
+session (both protocols, ``loo`` and ``first-run``), then scores the left-out session with it: the
+worst of those figures is what to expect of a new person. It also prints the shipped constants'
+figures, and how often each grid value was chosen.
 
 A session is one subject and session of a landmark recording (``record``'s format with per-frame
 labels) or of a labels CSV (the front photos of ``../shared/frames``, through the pose model).
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import math
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -47,11 +48,13 @@ PROTOCOLS = ("loo", "first-run")
 NEGATIVE = ("upright", "reclined")  # not a slump, for the choice
 
 GRID: dict[str, Sequence[float]] = {
-    "neck_floor": (0.075, 0.1, 0.125, 0.15, 0.175, 0.2),
-    "drop_floor": (0.25, 0.35, 0.5, 0.7),
+    "neck_floor": (0.1, 0.125, 0.15, 0.175),
+    "drop_floor": (0.25, 0.35, 0.5),
+    "forward_floor": (0.15, 0.2, 0.3, math.inf),  # inf: without the head-forward measure
+    "forward_dead": (0.0, 0.5),
     "noise_factor": (2.0, 2.5, 3.0),
     "noise_cap": (1.25, 1.5, 2.0),
-    "lean_back": (0.0, 0.25, 0.5, 0.75),
+    "lean_back": (0.0, 0.25, 0.5),
 }
 
 
