@@ -12,16 +12,19 @@ over ``max(15 degrees, 2.5 x the calibration's robust spread)``; uncalibrated, o
 degrees. Leaning back gives a negative angle, so it is never a slump.
 
 **Front view** (the laptop camera; hips hidden) uses image landmarks only (nose, eyes, ears,
-shoulders). Every measure is a ratio of lengths along the same image axis (vertical over vertical,
-horizontal over horizontal) or a change of such a ratio, so it does not depend on the camera's
-resolution, its aspect ratio, whether the image size is known, the distance to the camera, or a
-mirror image. Against the calibrated baseline (medians of the upright frames):
+shoulders). Every measure is a change of a ratio of lengths against the same ratio when upright,
+so it does not depend on the camera's resolution, whether the image size is known, the distance to
+the camera, or a mirror image. (The shoulder line's length mixes the two image axes, so a stretched
+image changes a tilted line's length a little; the tests hold the verdicts with and without an
+image size to within 1% of frames.) Against the calibrated baseline (medians of the upright frames):
 
 * *neck shortening* ``n = 1 - r / r0``: ``r`` is the vertical head-to-shoulder distance over the
-  horizontal shoulder width. A forward head, rounded shoulders and a flexed upper back shorten it;
-  distance to the camera cancels out. Leaning back also shortens it a little, by perspective, while
-  the shoulders recede: so half of any shrinking of the shoulder width ``w = sw / sw0 - 1`` is added
-  (``n + 0.5 min(w, 0)``), which keeps a reclined person from reading as slumped.
+  length of the shoulder line (its length, not its horizontal extent: one dropped shoulder tilts
+  the line without making the body smaller). A forward head, rounded shoulders and a flexed upper
+  back shorten it; distance to the camera cancels out. Leaning back also shortens it a little, by
+  perspective, while the shoulders recede: so half of any shrinking of the shoulder width
+  ``w = sw / sw0 - 1`` is added (``n + 0.5 min(w, 0)``), which keeps a reclined person from reading
+  as slumped.
 * *head drop* ``d``: how far the head sank in the image, in baseline neck lengths (the vertical
   head-to-shoulder distance when upright). Sinking down in the chair shows here first.
 * *head forward* ``f``: ``h`` is the head's width (ear to ear, or eye to eye) over the shoulder
@@ -224,15 +227,17 @@ def _features(sample: PoseSample, geo: Geometry, min_conf: float, view: View) ->
 
 
 def _shoulder_span(sample: PoseSample, min_conf: float) -> float | None:
-    """Horizontal distance between the shoulders (pixels, or normalised units without a size).
+    """Length of the shoulder line (pixels, or normalised units without a size).
 
-    Horizontal, not Euclidean, so that every front measure is a ratio along one image axis and
-    does not change when the image is stretched (another aspect ratio, or no known size).
+    The line's length, not its horizontal extent: one shoulder dropped (a slump to one side,
+    leaning on an elbow) tilts the line and shortens its horizontal extent by the cosine, which
+    would lengthen the neck ratio and hide the slump; the length stays the body's scale.
     """
     ls, rs = sample.get("left_shoulder", min_conf), sample.get("right_shoulder", min_conf)
     if ls is None or rs is None:
         return None
-    span = abs(sample.pixel(ls)[0] - sample.pixel(rs)[0])
+    (ax, ay), (bx, by) = sample.pixel(ls), sample.pixel(rs)
+    span = math.hypot(ax - bx, ay - by)
     return span if span > 1e-9 else None
 
 

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from slumpwatch.geometry import View
+from slumpwatch.landmarks import PoseSample
 from slumpwatch.scoring import (
     HEAD_HEIGHT_SW,
     Sensitivity,
@@ -95,6 +98,33 @@ def test_front_head_forward_counts_when_the_head_comes_nearer_than_the_shoulders
     aside = score(front_pose(head_scale=0.7), b)
     assert aside.measures["forward"] < 0
     assert aside.index is not None and aside.index <= still.index + 0.05
+
+
+def _tilted(sample: PoseSample, degrees: float) -> PoseSample:
+    """The shoulder line turned by ``degrees`` about its midpoint (one shoulder dropped), in pixels."""
+    w, h = sample.image_size or (1, 1)
+    ls, rs = sample.landmarks["left_shoulder"], sample.landmarks["right_shoulder"]
+    mx, my = (ls.x + rs.x) / 2 * w, (ls.y + rs.y) / 2 * h
+    half = math.hypot((ls.x - rs.x) * w, (ls.y - rs.y) * h) / 2
+    dx, dy = half * math.cos(math.radians(degrees)), half * math.sin(math.radians(degrees))
+    pts = dict(sample.landmarks)
+    pts["left_shoulder"] = ls._replace(x=(mx + dx) / w, y=(my + dy) / h)
+    pts["right_shoulder"] = rs._replace(x=(mx - dx) / w, y=(my - dy) / h)
+    return PoseSample(pts, sample.world, sample.image_size)
+
+
+def test_front_a_dropped_shoulder_does_not_hide_a_slump() -> None:
+    """Slumping to one side tilts the shoulder line: its horizontal extent shrinks by the cosine,
+    which would read as a longer neck. The line's length is the body's scale."""
+    b = build_baseline([front_pose(head_drop=d) for d in (-0.01, 0.0, 0.01)])
+    th = Thresholds.for_sensitivity()
+    level = score(front_pose(neck_ratio=0.6 * 0.85), b)
+    tilted = score(_tilted(front_pose(neck_ratio=0.6 * 0.85), 20.0), b)
+    assert level.measures["neck_raw"] == pytest.approx(0.15, abs=0.005)
+    assert tilted.measures["neck_raw"] == pytest.approx(level.measures["neck_raw"], abs=0.002)
+    assert is_slumped(tilted, th) is True
+    # Upright with a tilted shoulder line stays upright.
+    assert is_slumped(score(_tilted(front_pose(), 20.0), b), th) is False
 
 
 def test_front_leaning_back_is_not_a_slump() -> None:
