@@ -12,7 +12,8 @@ A session is one subject and session of a landmark recording (``record``'s forma
 labels) or of a labels CSV (the front photos of ``../shared/frames``, through the pose model).
 Frames labelled ``reclined`` count as upright in the choice (leaning back is not a slump), not in
 the figures, which are ``evaluate``'s. Side-view sessions are left out: these constants are the
-front view's. Run from the project root:
+front view's. Self-calibration (``evaluate --mode self``) is not searched: check a choice with it
+too (the head-forward dead zone is there for it). Run from the project root:
 
     python tools/choose_constants.py                       # ../shared/recordings + ../shared/frames
     python tools/choose_constants.py REC.jsonl ... [--no-frames]
