@@ -54,7 +54,7 @@ GRID: dict[str, Sequence[float]] = {
     "forward_floor": (0.15, 0.2, 0.3, math.inf),  # inf: without the head-forward measure
     "forward_dead": (0.0, 0.5),
     "noise_factor": (2.0, 2.5, 3.0),
-    "noise_cap": (1.25, 1.5, 2.0),
+    "noise_cap": (1.0, 1.25, 1.5, 2.0),
     "lean_back": (0.0, 0.25, 0.5),
 }
 
