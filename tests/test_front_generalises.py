@@ -92,7 +92,7 @@ def test_sensitivity_moves_the_operating_point(name: str, protocol: str) -> None
 @pytest.mark.parametrize("protocol", ["loo", "first-run"])
 def test_shared_recordings_accuracy_floor_and_leaning_back(protocol: str) -> None:
     """Where the front view stands on other people (README "Measured"); a floor against regressions."""
-    floors = {"posturemax": 0.85, "nelsonak47": 0.97}
+    floors = {"posturemax": 0.87, "nelsonak47": 0.99}
     for name, floor in floors.items():
         items = _recording(name)
         _verdicts(items, protocol)
