@@ -4,7 +4,8 @@ Pure: no I/O, no clock. Angles are degrees, forward positive, leaning back negat
 
 The verdict comes from the **slump index**, a dimensionless number: 1.0 is the medium-sensitivity
 threshold. Each measure is divided by its own threshold, so units cancel and one rule covers every
-view. The degrees are what the user is shown.
+view. The degrees are what the user is shown: measured in the side view; in the front view, which
+cannot see the trunk, the index on the side view's scale (:func:`index_to_deg`).
 
 **Side view** (hips in frame): trunk flexion is the hip-to-shoulder line's angle from vertical
 (:mod:`slumpwatch.geometry`); calibrated, the baseline median is subtracted. The index is that angle
@@ -63,7 +64,6 @@ from enum import Enum
 from .geometry import MIN_CONFIDENCE, Geometry, View, head_points, measure
 from .landmarks import PoseSample
 
-HEAD_HEIGHT_SW = 1.8  # head above the hips, in shoulder widths: for the degrees shown only
 # Population neck ratio (vertical head-to-shoulder distance / shoulder width) for a person sitting
 # upright facing a camera near eye height, per head reference, in square pixels.
 DEFAULT_NECK_RATIO = {"ears": 0.58, "eyes": 0.66, "nose": 0.52}
@@ -248,11 +248,15 @@ def _signed_acos(ratio: float) -> float:
     return -math.degrees(math.acos(min(1.0 / ratio, 1.0)))
 
 
-def drop_to_deg(drop_sw: float) -> float:
-    """Head drop in shoulder widths -> forward pivot in degrees (negative for a rise). Display only."""
-    frac = min(abs(drop_sw) / HEAD_HEIGHT_SW, 1.0)
-    deg = math.degrees(math.acos(1.0 - frac))
-    return deg if drop_sw >= 0 else -deg
+def index_to_deg(index: float) -> float:
+    """Degrees shown for a front-view slump index: the angle whose tangent is ``index`` times that
+    of the side view's 15 degrees (index 1.0, a slump at medium sensitivity, is 15 degrees there).
+
+    The front camera cannot measure the trunk's angle. Near upright this is the side view's scale
+    (jitter of 0.2 shows 3 degrees; the old geometric guess from the head's drop and an ``acos``
+    of the neck ratio showed 10 to 25 for upright frames), and it stays an angle for deep slumps.
+    """
+    return math.degrees(math.atan(index * math.tan(math.radians(SIDE_DEG))))
 
 
 def score(sample: PoseSample, baseline: Baseline | None = None, min_conf: float = MIN_CONFIDENCE) -> Score:
@@ -382,12 +386,11 @@ def _score_front(
         m = front_measures(feats, sig)
         if m is None:
             return Score(View.FRONT, None, None, 0.0, True, (), (*uncertain, "head"))
-        ref = next(r for r in HEAD_REFS if f"head_y@{r}" in feats and f"neck_ratio@{r}" in sig)
-        # Degrees shown to the user: the neck's shortening as a forward tilt, and the head's drop
-        # as a pivot at the hips; the verdict uses the index, not these.
+        index = front_index(m, baseline.noise)
+        # Degrees shown to the user: the neck's shortening as a forward tilt of the head over the
+        # shoulders, and the trunk as index_to_deg(index). The verdict uses the index, not these.
         neck_deg = _signed_acos(1.0 - m["neck_raw"])
-        drop_sw = m["drop"] * sig[f"neck_ratio@{ref}"].median  # neck lengths -> shoulder widths
-        trunk_deg = (drop_to_deg(drop_sw) + neck_deg) / 2.0
+        trunk_deg = index_to_deg(index)
         return Score(
             View.FRONT,
             trunk_deg,
@@ -396,7 +399,7 @@ def _score_front(
             True,
             ("neck shortening", "head drop", "head forward"),
             uncertain,
-            front_index(m, baseline.noise),
+            index,
             m,
         )
     seen = next((r for r in HEAD_REFS if f"neck_ratio@{r}" in feats), None)
@@ -406,7 +409,7 @@ def _score_front(
     shortening = 1.0 - feats[f"neck_ratio@{ref}"] / DEFAULT_NECK_RATIO[ref]
     neck = _signed_acos(1.0 - shortening)
     # Without a baseline only the neck shortening is measurable, against a population default,
-    # with the lower confidence that deserves.
+    # with the lower confidence that deserves (degrees: the neck's shortening as a forward tilt).
     return Score(
         View.FRONT,
         neck,
@@ -543,12 +546,12 @@ __all__ = [
     "Thresholds",
     "baseline_from_features",
     "build_baseline",
-    "drop_to_deg",
     "features",
     "front_features",
     "front_index",
     "front_measures",
     "front_noise",
+    "index_to_deg",
     "is_slumped",
     "robust_sigma",
     "score",

@@ -1,17 +1,18 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 
 from slumpwatch.geometry import View
 from slumpwatch.landmarks import PoseSample
 from slumpwatch.scoring import (
-    HEAD_HEIGHT_SW,
+    SIDE_DEG,
     Sensitivity,
     Thresholds,
     build_baseline,
-    drop_to_deg,
+    index_to_deg,
     is_slumped,
     score,
 )
@@ -43,13 +44,21 @@ def test_uncalibrated_side_uses_absolute_iso_band() -> None:
     assert score(side_pose(20)).index == pytest.approx(1.0, abs=0.01)
 
 
-def test_drop_to_deg_inverts_pivot_model() -> None:
-    import math
-
-    for deg in (5.0, 20.0, 40.0):
-        drop = HEAD_HEIGHT_SW * (1 - math.cos(math.radians(deg)))
-        assert drop_to_deg(drop) == pytest.approx(deg, abs=1e-6)
-    assert drop_to_deg(-0.1) < 0
+def test_front_degrees_shown_follow_the_index_on_the_side_scale() -> None:
+    """The front camera cannot measure the trunk's angle: the degrees shown come from the slump
+    index on the side view's scale (index 1.0, a slump at medium sensitivity, is 15 degrees), so
+    upright jitter shows a few degrees, and a deep slump stays a plausible angle."""
+    assert index_to_deg(1.0) == pytest.approx(SIDE_DEG)
+    assert index_to_deg(0.2) == pytest.approx(0.2 * SIDE_DEG, abs=0.2)
+    assert index_to_deg(-1.0) == pytest.approx(-SIDE_DEG)
+    assert index_to_deg(2.0) < index_to_deg(4.0) < index_to_deg(8.0) < 90.0
+    rng = random.Random(5)
+    b = build_baseline([front_pose(head_drop=rng.gauss(0, 0.01)) for _ in range(30)])
+    for d, r in ((0.0, 0.6), (0.1, 0.55), (0.3, 0.5), (3.0, 0.1)):
+        s = score(front_pose(head_drop=d, neck_ratio=r), b)
+        assert s.index is not None and s.trunk_deg == pytest.approx(index_to_deg(s.index))
+    jitter = [score(front_pose(head_drop=rng.gauss(0, 0.01)), b).trunk_deg for _ in range(30)]
+    assert max(abs(x) for x in jitter if x is not None) < 5
 
 
 def test_front_head_drop_and_neck_shortening_score_forward() -> None:
