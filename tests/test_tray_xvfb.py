@@ -61,12 +61,12 @@ def _near(a: tuple[int, int, int], b: tuple[int, int, int]) -> bool:
     return all(abs(x - y) <= 12 for x, y in zip(a, b, strict=True))
 
 
-def test_tray_icon_turns_red_on_screen_when_the_replay_slumps(xvfb: dict[str, str], tmp_path: Path) -> None:
+def _attempt(env: dict[str, str], shot: Path) -> tuple[list[tuple[float, tuple[int, int, int]]], int, str]:
+    """Docks a replaying tray in a fresh host; the screen's colours over time, the tray's exit code
+    and its stderr."""
     from slumpwatch.state import State
     from slumpwatch.tray import COLOURS
 
-    env = {**os.environ, **xvfb, "SLUMPWATCH_HOME": tempfile.mkdtemp(prefix="swx")}
-    env.pop("PYSTRAY_BACKEND", None)
     host = subprocess.Popen(
         [sys.executable, str(Path(__file__).with_name("xembed_host.py"))],
         env=env,
@@ -87,7 +87,7 @@ def test_tray_icon_turns_red_on_screen_when_the_replay_slumps(xvfb: dict[str, st
         assert host.stdout.readline().strip() == "DOCKED"
         began = time.monotonic()
         while time.monotonic() - began < 20 and tray.poll() is None:
-            colour = _pixel(env, tmp_path / "screen.png")
+            colour = _pixel(env, shot)
             seen.append((time.monotonic() - began, colour))
             if _near(colour, COLOURS[State.SLUMPED]):
                 break
@@ -100,8 +100,26 @@ def test_tray_icon_turns_red_on_screen_when_the_replay_slumps(xvfb: dict[str, st
         host.wait(10)
         if host.stdout is not None:
             host.stdout.close()
+    return seen, (tray.returncode if tray is not None else -1), err
+
+
+# Seen in 2 of about 8 CI runs, never here: the X server does not know the icon's window (the
+# host's reparent gets BadWindow, the icon's drawing BadDrawable, on the same id). The tray goes
+# on and exits cleanly; the icon never shows. That signature, and only it, gets one more try.
+X_RACE = ("BadDrawable", "BadWindow")
+
+
+def test_tray_icon_turns_red_on_screen_when_the_replay_slumps(xvfb: dict[str, str], tmp_path: Path) -> None:
+    from slumpwatch.state import State
+    from slumpwatch.tray import COLOURS
+
+    env = {**os.environ, **xvfb, "SLUMPWATCH_HOME": tempfile.mkdtemp(prefix="swx")}
+    env.pop("PYSTRAY_BACKEND", None)
+    seen, code, err = _attempt(env, tmp_path / "screen.png")
+    if not any(_near(c, COLOURS[State.UPRIGHT]) for _, c in seen) and any(x in err for x in X_RACE):
+        seen, code, err = _attempt(env, tmp_path / "screen.png")
     # The tray's own messages go with any failure: its icon loop's error is only there.
-    assert tray.returncode == 0, err
+    assert code == 0, err
     greens = [t for t, c in seen if _near(c, COLOURS[State.UPRIGHT])]
     reds = [t for t, c in seen if _near(c, COLOURS[State.SLUMPED])]
     assert greens and reds and min(greens) < min(reds), (seen, err)
