@@ -115,10 +115,15 @@ def facing_direction(sample: PoseSample, min_conf: float = MIN_CONFIDENCE) -> fl
     return 1.0 if dx >= 0 else -1.0
 
 
+# The head's left-right pairs, best first: their midpoints are head references, their spans the
+# head's width.
+HEAD_PAIRS = {"ears": ("left_ear", "right_ear"), "eyes": ("left_eye", "right_eye")}
+
+
 def head_points(sample: PoseSample, min_conf: float = MIN_CONFIDENCE) -> list[tuple[str, Point]]:
     """Every head reference seen, best first: ear midpoint, eye midpoint, nose (pairs need both)."""
     refs: list[tuple[str, Point]] = []
-    for left, right, name in (("left_ear", "right_ear", "ears"), ("left_eye", "right_eye", "eyes")):
+    for name, (left, right) in HEAD_PAIRS.items():
         a, b = sample.get(left, min_conf), sample.get(right, min_conf)
         if a is not None and b is not None:
             refs.append((name, _mid(sample.pixel(a), sample.pixel(b))))

@@ -61,14 +61,13 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
-from .geometry import MIN_CONFIDENCE, Geometry, View, head_points, measure
+from .geometry import HEAD_PAIRS, MIN_CONFIDENCE, Geometry, View, head_points, measure
 from .landmarks import PoseSample
 
 # Population neck ratio (vertical head-to-shoulder distance / shoulder width) for a person sitting
 # upright facing a camera near eye height, per head reference, in square pixels.
 DEFAULT_NECK_RATIO = {"ears": 0.58, "eyes": 0.66, "nose": 0.52}
 HEAD_REFS = ("ears", "eyes", "nose")
-WIDTH_REFS = {"ears": ("left_ear", "right_ear"), "eyes": ("left_eye", "right_eye")}
 
 # Side view: degrees of trunk flexion at index 1.0, calibrated and not (ISO 11226: 20 degrees).
 SIDE_DEG = 15.0
@@ -219,7 +218,7 @@ def _features(sample: PoseSample, geo: Geometry, min_conf: float, view: View) ->
     for name, (_, y) in head_points(sample, min_conf):
         out[f"head_y@{name}"] = y
         out[f"neck_ratio@{name}"] = (geo.shoulder_y - y) / width
-    for name, (left, right) in WIDTH_REFS.items():
+    for name, (left, right) in HEAD_PAIRS.items():
         a, b = sample.get(left, min_conf), sample.get(right, min_conf)
         if a is not None and b is not None:
             out[f"head_width@{name}"] = abs(sample.pixel(a)[0] - sample.pixel(b)[0]) / width
@@ -339,7 +338,7 @@ def front_measures(
     neck = sum(necks) / len(necks)
     relative = [
         feats[k] / signals[k].median - 1.0
-        for r in WIDTH_REFS
+        for r in HEAD_PAIRS
         if (k := f"head_width@{r}") in feats and k in signals and signals[k].median > 0
     ]
     # The head came nearer: bigger beside the shoulders, and bigger in the image. A torso turned

@@ -100,7 +100,8 @@ def _attempt(env: dict[str, str], shot: Path) -> tuple[list[tuple[float, tuple[i
         host.wait(10)
         if host.stdout is not None:
             host.stdout.close()
-    return seen, (tray.returncode if tray is not None else -1), err
+    assert tray is not None  # else the exception above ended the test
+    return seen, tray.returncode, err
 
 
 # Seen in 2 of about 8 CI runs, never here: the X server does not know the icon's window (the
