@@ -6,7 +6,9 @@ slumpwatch has never seen, so they must not be fitted to the sessions they are j
 session in turn, this picks the grid point with the best mean balanced accuracy over every *other*
 session (both protocols, ``loo`` and ``first-run``), then scores the left-out session with it: the
 worst of those figures is what to expect of a new person. It also prints the shipped constants'
-figures, and how often each grid value was chosen.
+figures, and how often each grid value was chosen. With ``--noise-estimators`` it also chooses how
+the calibration's noise is estimated (the shipped slump-side spread, the plain robust sigma, or the
+frame-to-frame jitter alone, which ignores a shift between upright runs).
 
 A session is one subject and session of a landmark recording (``record``'s format with per-frame
 labels) or of a labels CSV (the front photos of ``../shared/frames``, through the pose model).
@@ -16,7 +18,7 @@ front view's. Self-calibration (``evaluate --mode self``) is not searched: check
 too (the head-forward dead zone is there for it). Run from the project root:
 
     python tools/choose_constants.py                       # ../shared/recordings + ../shared/frames
-    python tools/choose_constants.py REC.jsonl ... [--no-frames]
+    python tools/choose_constants.py REC.jsonl ... [--no-frames] [--noise-estimators]
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import itertools
 import math
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -41,6 +43,8 @@ from slumpwatch.scoring import (
     front_index,
     front_measures,
     front_noise,
+    robust_sigma,
+    slump_side_sigma,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,7 +93,26 @@ def sessions(paths: Iterable[Path], frames_csv: Path | None) -> dict[str, list[I
     return out
 
 
-def prepare(groups: Mapping[str, list[Item]], lean_back: float) -> Scored:
+def jitter_sigma(values: Sequence[float]) -> float:
+    """Noise of a measure over frames in time order from its changes between consecutive frames:
+    the robust sigma of the steps over sqrt 2. Landmark jitter counts in full; slow sway and a shift
+    between two upright runs hardly count (``--noise-estimators`` weighs it against the shipped one)."""
+    if len(values) < 3:
+        return robust_sigma(values)
+    return robust_sigma([b - a for a, b in itertools.pairwise(values)]) / math.sqrt(2.0)
+
+
+# How the calibration's noise is estimated (scoring.front_noise's ``sigma``): the shipped
+# slump-side spread, the plain robust sigma, or the frame-to-frame jitter alone.
+ESTIMATORS: dict[str, Callable[[Sequence[float]], float]] = {
+    "slump-side": slump_side_sigma,
+    "jitter": jitter_sigma,
+    "mad": robust_sigma,
+}
+SHIPPED_ESTIMATOR = "slump-side"
+
+
+def prepare(groups: Mapping[str, list[Item]], lean_back: float, estimator: str = SHIPPED_ESTIMATOR) -> Scored:
     """Front measures and baseline noise of every labelled frame, per session and protocol."""
     out: Scored = {}
     for name, group in groups.items():
@@ -104,7 +127,7 @@ def prepare(groups: Mapping[str, list[Item]], lean_back: float) -> Scored:
                     continue
                 calib = sets[id(it)]
                 if id(calib) not in built:
-                    built[id(calib)] = _baseline(calib, lean_back)
+                    built[id(calib)] = _baseline(calib, lean_back, estimator)
                 base = built[id(calib)]
                 feats = front_features(it.sample)
                 if base is None or feats is None:
@@ -118,7 +141,7 @@ def prepare(groups: Mapping[str, list[Item]], lean_back: float) -> Scored:
 
 
 def _baseline(
-    calib: Sequence[Item], lean_back: float
+    calib: Sequence[Item], lean_back: float, estimator: str
 ) -> tuple[Mapping[str, Stat], Mapping[str, float]] | None:
     samples = [it.sample for it in calib if it.sample is not None]
     try:
@@ -128,7 +151,7 @@ def _baseline(
     if baseline.view is not View.FRONT:
         return None
     rows = [f for s in samples if (f := front_features(s)) is not None]
-    return baseline.signals, front_noise(rows, baseline.signals, lean_back=lean_back)
+    return baseline.signals, front_noise(rows, baseline.signals, ESTIMATORS[estimator], lean_back)
 
 
 def balanced(frames: Sequence[Frame], c: FrontConstants, negatives: Sequence[str] = ("upright",)) -> float:
@@ -155,16 +178,19 @@ def grid_points() -> list[FrontConstants]:
     ]
 
 
-def choose(
-    table: Mapping[FrontConstants, Mapping[tuple[str, str], float]], keep: Iterable[str]
-) -> FrontConstants:
-    """The grid point with the best mean over the kept sessions' (session, protocol) figures;
-    ties go to the point nearest the shipped constants (fewest changed fields)."""
+Choice = tuple[str, FrontConstants]  # (noise estimator, constants)
+
+
+def choose(table: Mapping[Choice, Mapping[tuple[str, str], float]], keep: Iterable[str]) -> Choice:
+    """The choice with the best mean over the kept sessions' (session, protocol) figures; ties go
+    to the one nearest the shipped choice (fewest changed fields)."""
     keep = set(keep)
 
-    def merit(c: FrontConstants) -> tuple[float, int]:
-        vals = [v for (name, _), v in table[c].items() if name in keep and v == v]
+    def merit(choice: Choice) -> tuple[float, int]:
+        estimator, c = choice
+        vals = [v for (name, _), v in table[choice].items() if name in keep and v == v]
         changed = sum(getattr(c, f.name) != getattr(FRONT, f.name) for f in fields(FrontConstants))
+        changed += estimator != SHIPPED_ESTIMATOR
         return (statistics.fmean(vals) if vals else 0.0, -changed)
 
     return max(table, key=merit)
@@ -175,44 +201,55 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("recordings", nargs="*", type=Path, help="labelled landmark recordings")
     parser.add_argument("--frames", type=Path, default=SHARED / "frames" / "labels.csv")
     parser.add_argument("--no-frames", action="store_true", help="leave out the photos (no pose model)")
+    parser.add_argument(
+        "--noise-estimators",
+        action="store_true",
+        help="also choose how the calibration's noise is estimated (3 estimators: three times as slow)",
+    )
     args = parser.parse_args(argv)
+    estimators = list(ESTIMATORS) if args.noise_estimators else [SHIPPED_ESTIMATOR]
     paths = args.recordings or sorted((SHARED / "recordings").glob("*.jsonl"))
     frames_csv = None if args.no_frames or not args.frames.is_file() else args.frames
     groups = sessions(paths, frames_csv)
-    prepared = {lb: prepare(groups, lb) for lb in GRID["lean_back"]}
+    lean_backs = {*GRID["lean_back"], FRONT.lean_back}
+    prepared = {(est, lb): prepare(groups, lb, est) for est in estimators for lb in lean_backs}
     names = sorted({name for scored in prepared.values() for name, _ in scored})
-    choice_table: dict[FrontConstants, dict[tuple[str, str], float]] = {}
-    figure_table: dict[FrontConstants, dict[tuple[str, str], float]] = {}
-    for c in [*grid_points(), FRONT]:
-        scored = prepared.get(c.lean_back) or prepare(groups, c.lean_back)
-        choice_table[c] = {k: balanced(v, c, NEGATIVE) for k, v in scored.items()}
-        figure_table[c] = {k: balanced(v, c) for k, v in scored.items()}
+    choice_table: dict[Choice, dict[tuple[str, str], float]] = {}
+    figure_table: dict[Choice, dict[tuple[str, str], float]] = {}
+    shipped: Choice = (SHIPPED_ESTIMATOR, FRONT)
+    for choice in [*((est, c) for est in estimators for c in grid_points()), shipped]:
+        scored = prepared[(choice[0], choice[1].lean_back)]
+        choice_table[choice] = {k: balanced(v, choice[1], NEGATIVE) for k, v in scored.items()}
+        figure_table[choice] = {k: balanced(v, choice[1]) for k, v in scored.items()}
 
-    def row(c: FrontConstants, name: str) -> str:
-        return " / ".join(f"{figure_table[c].get((name, p), float('nan')):.3f}" for p in PROTOCOLS)
+    def row(choice: Choice, name: str) -> str:
+        return " / ".join(f"{figure_table[choice].get((name, p), float('nan')):.3f}" for p in PROTOCOLS)
 
-    print(f"{len(choice_table)} constant sets; balanced accuracy loo / first-run\n")
-    print(f"shipped {FRONT}")
+    print(f"{len(choice_table)} choices; balanced accuracy loo / first-run\n")
+    print(f"shipped: noise {SHIPPED_ESTIMATOR}, {FRONT}")
     for name in names:
-        print(f"  {name:<28} {row(FRONT, name)}")
+        print(f"  {name:<28} {row(shipped, name)}")
     print("\nleft out                       chosen on the others                          left-out figure")
     held: list[float] = []
-    chosen: dict[str, list[float]] = defaultdict(list)
+    chosen: dict[str, list[object]] = defaultdict(list)
     for name in names:
-        c = choose(choice_table, [n for n in names if n != name])
-        changes = [
+        choice = choose(choice_table, [n for n in names if n != name])
+        estimator, c = choice
+        changes = [f"noise={estimator}"] if estimator != SHIPPED_ESTIMATOR else []
+        changes += [
             f"{f.name}={getattr(c, f.name)}"
             for f in fields(c)
             if getattr(c, f.name) != getattr(FRONT, f.name)
         ]
-        print(f"  {name:<28} {', '.join(changes) or 'the shipped constants':<46} {row(c, name)}")
-        held += [v for (n, _), v in figure_table[c].items() if n == name and v == v]
+        print(f"  {name:<28} {', '.join(changes) or 'the shipped constants':<46} {row(choice, name)}")
+        held += [v for (n, _), v in figure_table[choice].items() if n == name and v == v]
+        chosen["noise"].append(estimator)
         for f in fields(c):
             chosen[f.name].append(getattr(c, f.name))
     if held:
         print(f"\nleft-out sessions: mean {statistics.fmean(held):.3f}, worst {min(held):.3f}")
     for field_name, values in chosen.items():
-        counts = ", ".join(f"{v}: {values.count(v)}" for v in sorted(set(values)))
+        counts = ", ".join(f"{v}: {values.count(v)}" for v in sorted(set(values), key=str))
         print(f"  {field_name}: {counts}")
     return 0
 
