@@ -59,7 +59,50 @@ def load_pystray() -> Any:
             f"no system tray to show an icon in ({type(err).__name__}: {err})",
             "run it in a desktop session, or use `slumpwatch run` with `slumpwatch status/pause`",
         ) from None
+    if pystray.Icon.__module__ == "pystray._xorg":
+        wake_xlib_waiters()
     return pystray
+
+
+def wake_xlib_waiters() -> None:
+    """Works around a lost wakeup in python-xlib's threaded ``send_and_recv`` (0.33, the latest).
+
+    A thread that only sends, while another receives, returns early once the socket is readable:
+    it neither wakes a thread that began waiting for a reply meanwhile, nor sends what was queued
+    meanwhile, while the receiving thread sleeps in ``select`` with nothing to send. Nobody reads
+    or writes any more. pystray's X11 loop hit it drawing the icon (``get_geometry``) while the
+    setup thread flushed its "show" message: the icon docked but was never drawn (about 1 of 3 CI
+    runs of ``tests/test_tray_xvfb.py``); and stopping the icon from another thread left the
+    window's destruction unsent, so the tray never ended. After each ``send_and_recv``, what is
+    queued is sent if nobody is sending, and waiters are woken when nobody sends or receives any
+    more; python-xlib's callers loop, so a waiter woken for nothing just looks again.
+    """
+    from Xlib.protocol import display as xdisplay
+
+    original = xdisplay.Display.send_and_recv
+    if getattr(original, "slumpwatch_wakes", False):
+        return
+
+    def send_and_recv(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        if not hasattr(self, "request_wait_lock"):  # another python-xlib: leave it alone
+            return result
+        while True:
+            self.send_recv_lock.acquire()
+            if not self.send_active and (self.data_send or self.request_queue):
+                original(self, flush=True)  # releases the lock
+                continue
+            if self.request_waiting and not self.send_active:
+                self.request_waiting = 0
+                self.request_wait_lock.release()
+            if self.event_waiting and not self.recv_active:
+                self.event_waiting = 0
+                self.event_wait_lock.release()
+            self.send_recv_lock.release()
+            return result
+
+    send_and_recv.slumpwatch_wakes = True  # type: ignore[attr-defined]
+    xdisplay.Display.send_and_recv = send_and_recv
 
 
 def icon_image(state: State | None) -> Any:
@@ -134,6 +177,7 @@ class Tray:
         self.error = ""
         self._worker: threading.Thread | None = None
         self._busy = threading.Lock()  # one recalibration at a time
+        self._workers = threading.Lock()  # starting and stopping the monitor, one at a time
         self._drawing = threading.Lock()
         self._quitting = False
         self._shown: tuple[State | None, str] | None = None
@@ -204,16 +248,22 @@ class Tray:
 
     # ------------------------------------------------------------ the monitor
     def start_monitor(self) -> None:
-        self.stopper = app.Stopper()
-        self._worker = threading.Thread(target=self._monitor, name="slumpwatch-monitor", daemon=True)
-        self._worker.start()
+        """Starts the monitor in a worker thread, unless the tray is quitting."""
+        with self._workers:
+            if self._quitting:
+                return
+            self.stopper = app.Stopper()
+            worker = threading.Thread(target=self._monitor, name="slumpwatch-monitor", daemon=True)
+            worker.start()
+            self._worker = worker
 
     def stop_monitor(self) -> None:
         """Stops the monitor; the open span and the session are written and the camera closed."""
-        self.stopper.request_stop()
-        if self._worker is not None:
-            self._worker.join()
-            self._worker = None
+        with self._workers:
+            self.stopper.request_stop()
+            if self._worker is not None:
+                self._worker.join()
+                self._worker = None
 
     def _monitor(self) -> None:
         from .recording import is_recording
@@ -310,11 +360,19 @@ class Tray:
         if install_signals:
             import signal
 
+            def on_signal(*_: Any) -> None:
+                # Not here: the handler runs on the icon's own thread, perhaps in the middle of
+                # its X11 I/O, whose lock would then be taken twice (a hang at SIGTERM, seen once).
+                threading.Thread(target=self.quit, name="tray-quit", daemon=True).start()
+
             for name in ("SIGTERM", "SIGINT", "SIGHUP"):
                 if hasattr(signal, name):
-                    signal.signal(getattr(signal, name), lambda *_: self.quit())
+                    signal.signal(getattr(signal, name), on_signal)
 
         def setup(icon: Any) -> None:
+            if self._quitting:  # a signal before the icon ran: stopping it then did nothing
+                self.quit()
+                return
             icon.visible = True
             self._wake = threading.Event()
             threading.Thread(

@@ -246,3 +246,43 @@ def test_an_icon_loop_that_ends_by_itself_is_an_error(looping_pystray: Any) -> N
     assert "ended by itself" in error and "slumpwatch tray" in error
     assert messages == [error]
     assert tray._worker is None  # the monitor was stopped with the icon
+
+
+def test_no_monitor_starts_once_the_tray_is_quitting(looping_pystray: Any) -> None:
+    """A setup or recalibration thread that comes late must not start a monitor nobody will stop."""
+    from slumpwatch.tray import Tray
+
+    tray = Tray(Config(), None, source=str(REC), pystray_module=looping_pystray)
+    tray.quit()
+    tray.start_monitor()
+    assert tray._worker is None
+    tray.stop_monitor()  # and stopping what never started is fine
+
+
+def test_a_signal_stops_the_icon_from_another_thread(looping_pystray: Any) -> None:
+    """The handler runs on the icon's thread, maybe inside its X11 I/O: it must not stop the icon
+    there (python-xlib's lock would be taken twice)."""
+    import signal
+
+    from slumpwatch.tray import Tray
+
+    stopped_on: list[str] = []
+
+    class Icon(looping_pystray.Icon):  # type: ignore[misc, name-defined]
+        def _stop(self) -> None:
+            stopped_on.append(threading.current_thread().name)
+            super()._stop()
+
+    class Module:
+        MenuItem, Menu = looping_pystray.MenuItem, looping_pystray.Menu
+
+    Module.Icon = Icon  # type: ignore[attr-defined]
+    tray = Tray(Config(), None, source=str(REC), speed=1.0, pystray_module=Module)
+    old = signal.getsignal(signal.SIGTERM)
+    try:
+        threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGTERM)).start()
+        assert tray.run() == ""
+    finally:
+        signal.signal(signal.SIGTERM, old)
+    assert stopped_on and stopped_on[0] != threading.main_thread().name
+    assert tray._worker is None

@@ -104,13 +104,6 @@ def _attempt(env: dict[str, str], shot: Path) -> tuple[list[tuple[float, tuple[i
     return seen, tray.returncode, err
 
 
-# Seen in 3 of about 9 CI runs, never here: the X server does not know the icon's window (the
-# host's reparent gets BadWindow, the icon's drawing BadDrawable, on the same id; or pystray's
-# setup waits for a message sent to that window, which never arrives). The tray goes on and exits
-# cleanly; the icon never shows. Those signatures, and only they, get one more try.
-X_RACE = ("BadDrawable", "BadWindow", "The function passed as setup to the icon did not finish")
-
-
 def test_tray_icon_turns_red_on_screen_when_the_replay_slumps(xvfb: dict[str, str], tmp_path: Path) -> None:
     from slumpwatch.state import State
     from slumpwatch.tray import COLOURS
@@ -118,10 +111,20 @@ def test_tray_icon_turns_red_on_screen_when_the_replay_slumps(xvfb: dict[str, st
     env = {**os.environ, **xvfb, "SLUMPWATCH_HOME": tempfile.mkdtemp(prefix="swx")}
     env.pop("PYSTRAY_BACKEND", None)
     seen, code, err = _attempt(env, tmp_path / "screen.png")
-    if not any(_near(c, COLOURS[State.UPRIGHT]) for _, c in seen) and any(x in err for x in X_RACE):
-        seen, code, err = _attempt(env, tmp_path / "screen.png")
     # The tray's own messages go with any failure: its icon loop's error is only there.
     assert code == 0, err
     greens = [t for t, c in seen if _near(c, COLOURS[State.UPRIGHT])]
     reds = [t for t, c in seen if _near(c, COLOURS[State.SLUMPED])]
     assert greens and reds and min(greens) < min(reds), (seen, err)
+
+
+def test_a_reply_waiter_is_not_stranded_by_a_thread_that_only_sends(xvfb: dict[str, str]) -> None:
+    """python-xlib's lost wakeup, forced (``tests/xlib_lost_wakeup.py``): with slumpwatch's
+    workaround the waiting thread gets its reply. Without it, it did not (3 of 3 runs), and the
+    tray's icon docked but was never drawn in about 1 of 3 CI runs of the test above."""
+    script = Path(__file__).with_name("xlib_lost_wakeup.py")
+    env = {**os.environ, **xvfb}
+    proc = subprocess.run(
+        [sys.executable, str(script), "--fix"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert proc.stdout.strip() == "REPLY", proc.stdout + proc.stderr
