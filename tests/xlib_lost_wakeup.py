@@ -1,9 +1,16 @@
-"""Forces python-xlib's lost wakeup (see ``slumpwatch.tray.wake_xlib_waiters``) on an X display.
+"""Forces python-xlib's lost wakeups (see ``slumpwatch.tray.wake_xlib_waiters``) on an X display.
 
-Thread A receives events and, on a message, asks for a window's geometry; thread B flushes a
-request at the same moment, sending only, and is held in its ``select`` until more data waits on
-the socket, so it returns early. Prints ``REPLY`` if A got its reply within 3 s, else ``STRANDED``.
-``--fix`` applies slumpwatch's workaround first.
+Thread A receives events; thread B flushes a request meanwhile, sending only, and its polls of
+the socket are slowed so that it sees data waiting there and returns early. Two scenarios:
+
+* ``reply``: on a message, A asks for a window's geometry while B is still sending; A waits for
+  B, and B's early return does not wake it.
+* ``unsent``: the main thread destroys the window while B is sending (its flush leaves that to B),
+  A is slow to read a message, so B sees it waiting; B's early return leaves the destruction
+  unsent while A sleeps in ``select`` with nothing to send, waiting for the window's end.
+
+Prints ``DONE`` if A got what it waited for within 3 s, else ``STRANDED``. ``--fix`` applies
+slumpwatch's workaround first.
 """
 
 from __future__ import annotations
@@ -20,25 +27,32 @@ import Xlib.X
 from Xlib.protocol import display as xdisplay
 from Xlib.protocol import event
 
+SCENARIO = "unsent" if "unsent" in sys.argv else "reply"
 if "--fix" in sys.argv:
     from slumpwatch.tray import wake_xlib_waiters
 
     wake_xlib_waiters()
 
 
-class _SlowPollForB:
-    """``select`` as python-xlib calls it, but B's polls wait 0.3 s first."""
+class _Select:
+    """``select`` as python-xlib calls it, with B's polls slowed (and A's reads, for ``unsent``)."""
 
     error = select.error
 
     @staticmethod
     def select(r: Any, w: Any, x: Any, timeout: float | None = None) -> Any:
-        if timeout == 0 and threading.current_thread().name == "B":
-            time.sleep(0.3)
-        return select.select(r, w, x, timeout)
+        name = threading.current_thread().name
+        if name == "B" and timeout == 0:
+            time.sleep(0.3)  # data arrives meanwhile
+        out = select.select(r, w, x, timeout)
+        if SCENARIO == "unsent" and name == "B" and timeout == 0:
+            time.sleep(0.4)  # A reads it and waits again meanwhile
+        if SCENARIO == "unsent" and name == "A" and out[0]:
+            time.sleep(0.2)  # a slow reader: B sees the data too
+        return out
 
 
-xdisplay.select = _SlowPollForB  # type: ignore[attr-defined]
+xdisplay.select = _Select  # type: ignore[attr-defined]
 
 
 def main() -> int:
@@ -51,10 +65,13 @@ def main() -> int:
 
     def a() -> None:
         while True:
-            if d.next_event().type == Xlib.X.ClientMessage:
+            ev = d.next_event()
+            if SCENARIO == "reply" and ev.type == Xlib.X.ClientMessage:
                 win.get_geometry()
-                done.set()
-                return
+                break
+            if ev.type == Xlib.X.DestroyNotify:
+                break
+        done.set()
 
     def b() -> None:
         time.sleep(0.2)  # A is receiving, blocked in select
@@ -69,11 +86,18 @@ def main() -> int:
 
     threading.Thread(target=a, name="A", daemon=True).start()
     threading.Thread(target=b, name="B", daemon=True).start()
-    time.sleep(0.3)
-    poke()  # during B's slow poll: A wakes and waits for its reply, as B is sending
-    time.sleep(0.05)
-    poke()  # more data for B's poll to see: B returns early
-    print("REPLY" if done.wait(3) else "STRANDED", flush=True)
+    if SCENARIO == "reply":
+        time.sleep(0.3)
+        poke()  # during B's slow poll: A wakes and waits for its reply, as B is sending
+        time.sleep(0.05)
+        poke()  # more data for B's poll to see: B returns early
+    else:
+        time.sleep(0.3)
+        win.destroy()
+        d.flush()  # B is sending: this flush leaves the request to B
+        time.sleep(0.05)
+        poke()  # A is slow to read it, B sees it and returns early
+    print("DONE" if done.wait(3) else "STRANDED", flush=True)
     return 0
 
 
