@@ -77,6 +77,8 @@ def wake_xlib_waiters() -> None:
     queued is sent if nobody is sending, and waiters are woken when nobody sends or receives any
     more; python-xlib's callers loop, so a waiter woken for nothing just looks again.
     """
+    import select
+
     from Xlib.protocol import display as xdisplay
 
     original = xdisplay.Display.send_and_recv
@@ -89,8 +91,11 @@ def wake_xlib_waiters() -> None:
             return result
         while True:
             self.send_recv_lock.acquire()
-            if not self.send_active and (self.data_send or self.request_queue):
-                original(self, flush=True)  # releases the lock
+            if not self.send_active and not self.socket_error and (self.data_send or self.request_queue):
+                sent = self.data_sent_bytes
+                original(self, flush=True)  # one pass; releases the lock
+                if self.data_sent_bytes == sent:  # the server reads nothing (a grab): wait, not spin
+                    select.select([], [self.socket], [], 0.1)
                 continue
             if self.request_waiting and not self.send_active:
                 self.request_waiting = 0

@@ -278,11 +278,28 @@ def test_a_signal_stops_the_icon_from_another_thread(looping_pystray: Any) -> No
 
     Module.Icon = Icon  # type: ignore[attr-defined]
     tray = Tray(Config(), None, source=str(REC), speed=1.0, pystray_module=Module)
-    old = signal.getsignal(signal.SIGTERM)
+    signals = [getattr(signal, n) for n in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, n)]
+    old = {s: signal.getsignal(s) for s in signals}
+    timer = threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGTERM))
     try:
-        threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGTERM)).start()
+        timer.start()
         assert tray.run() == ""
     finally:
-        signal.signal(signal.SIGTERM, old)
+        timer.cancel()
+        for s, handler in old.items():
+            signal.signal(s, handler)
     assert stopped_on and stopped_on[0] != threading.main_thread().name
+    assert tray._worker is None
+
+
+def test_a_signal_before_the_icon_ran_ends_the_tray(looping_pystray: Any) -> None:
+    """Quit before the icon's loop ran (stopping it then does nothing): setup ends the tray
+    instead of showing an icon with no monitor behind it, for ever."""
+    from slumpwatch.tray import Tray
+
+    tray = Tray(Config(), None, source=str(REC), pystray_module=looping_pystray)
+    tray.quit()
+    done = threading.Event()
+    threading.Thread(target=lambda: (tray.run(install_signals=False), done.set()), daemon=True).start()
+    assert done.wait(20), "the tray went on running after quit"
     assert tray._worker is None

@@ -32,8 +32,6 @@ SLUMPWATCH = [sys.executable, "-m", "slumpwatch"]
 def xvfb() -> Iterator[dict[str, str]]:
     if shutil.which("Xvfb") is None:
         pytest.skip("Xvfb is not installed (apt-get install xvfb)")
-    if shutil.which("import") is None:
-        pytest.skip("ImageMagick's import is not installed (apt-get install imagemagick)")
     read, write = os.pipe()
     proc = subprocess.Popen(
         ["Xvfb", "-displayfd", str(write), "-screen", "0", "200x120x24", "-nolisten", "tcp"],
@@ -108,6 +106,8 @@ def test_tray_icon_turns_red_on_screen_when_the_replay_slumps(xvfb: dict[str, st
     from slumpwatch.state import State
     from slumpwatch.tray import COLOURS
 
+    if shutil.which("import") is None:
+        pytest.skip("ImageMagick's import is not installed (apt-get install imagemagick)")
     env = {**os.environ, **xvfb, "SLUMPWATCH_HOME": tempfile.mkdtemp(prefix="swx")}
     env.pop("PYSTRAY_BACKEND", None)
     seen, code, err = _attempt(env, tmp_path / "screen.png")
@@ -118,11 +118,11 @@ def test_tray_icon_turns_red_on_screen_when_the_replay_slumps(xvfb: dict[str, st
     assert greens and reds and min(greens) < min(reds), (seen, err)
 
 
-@pytest.mark.parametrize("scenario", ["reply", "unsent"])
+@pytest.mark.parametrize("scenario", ["reply", "taken", "unsent"])
 def test_a_thread_that_only_sends_strands_nobody(xvfb: dict[str, str], scenario: str) -> None:
     """python-xlib's lost wakeups, forced (``tests/xlib_lost_wakeup.py``): with slumpwatch's
-    workaround the receiving thread gets its reply (``reply``) and the window's destruction is
-    sent (``unsent``). Without it neither happened (3 of 3 runs each): the tray's icon docked but
+    workaround the waiting thread gets its reply (``reply``, ``taken``) and the window's
+    destruction is sent (``unsent``). Without it none did (3 of 3 runs each): the tray's icon docked but
     was never drawn in about 1 of 3 CI runs of the test above, and stopping the icon from another
     thread could hang the tray."""
     script = Path(__file__).with_name("xlib_lost_wakeup.py")

@@ -1,10 +1,12 @@
 """Forces python-xlib's lost wakeups (see ``slumpwatch.tray.wake_xlib_waiters``) on an X display.
 
-Thread A receives events; thread B flushes a request meanwhile, sending only, and its polls of
-the socket are slowed so that it sees data waiting there and returns early. Two scenarios:
+Thread B flushes a request while another thread receives: B only sends, and its polls of the
+socket are slowed so that it sees data waiting there and returns early. Three scenarios:
 
-* ``reply``: on a message, A asks for a window's geometry while B is still sending; A waits for
-  B, and B's early return does not wake it.
+* ``reply``: on a message, A asks for a window's geometry while B is still sending; A's request
+  stays queued and A waits for B, which neither sends it nor wakes A.
+* ``taken``: A queues its geometry request, B's flush takes it along and C, the receiver, leaves;
+  A then waits for B, which returns early without waking A: nobody reads the reply.
 * ``unsent``: the main thread destroys the window while B is sending (its flush leaves that to B),
   A is slow to read a message, so B sees it waiting; B's early return leaves the destruction
   unsent while A sleeps in ``select`` with nothing to send, waiting for the window's end.
@@ -27,7 +29,7 @@ import Xlib.X
 from Xlib.protocol import display as xdisplay
 from Xlib.protocol import event
 
-SCENARIO = "unsent" if "unsent" in sys.argv else "reply"
+SCENARIO = next((s for s in ("taken", "unsent") if s in sys.argv), "reply")
 if "--fix" in sys.argv:
     from slumpwatch.tray import wake_xlib_waiters
 
@@ -43,7 +45,7 @@ class _Select:
     def select(r: Any, w: Any, x: Any, timeout: float | None = None) -> Any:
         name = threading.current_thread().name
         if name == "B" and timeout == 0:
-            time.sleep(0.3)  # data arrives meanwhile
+            time.sleep(0.5 if SCENARIO == "taken" else 0.3)  # data arrives meanwhile
         out = select.select(r, w, x, timeout)
         if SCENARIO == "unsent" and name == "B" and timeout == 0:
             time.sleep(0.4)  # A reads it and waits again meanwhile
@@ -53,6 +55,16 @@ class _Select:
 
 
 xdisplay.select = _Select  # type: ignore[attr-defined]
+
+if SCENARIO == "taken":
+    _send_request = xdisplay.Display.send_request
+
+    def _slow_after_queueing(self: Any, request: Any, wait_for_response: Any) -> None:
+        _send_request(self, request, wait_for_response)
+        if threading.current_thread().name == "A" and wait_for_response:
+            time.sleep(0.4)  # queued, not yet waiting: B takes it along meanwhile
+
+    xdisplay.Display.send_request = _slow_after_queueing  # type: ignore[method-assign]
 
 
 def main() -> int:
@@ -64,6 +76,11 @@ def main() -> int:
     done = threading.Event()
 
     def a() -> None:
+        if SCENARIO == "taken":
+            time.sleep(0.2)
+            win.get_geometry()
+            done.set()
+            return
         while True:
             ev = d.next_event()
             if SCENARIO == "reply" and ev.type == Xlib.X.ClientMessage:
@@ -74,9 +91,12 @@ def main() -> int:
         done.set()
 
     def b() -> None:
-        time.sleep(0.2)  # A is receiving, blocked in select
+        time.sleep(0.3 if SCENARIO == "taken" else 0.2)  # someone is receiving, blocked in select
         win.change_property(go, go, 32, [1])
         d.flush()  # sends only, then polls slowly
+
+    def c() -> None:
+        d.next_event()  # the receiver until the first message
 
     def poke() -> None:
         target = other.create_resource_object("window", win.id)
@@ -84,13 +104,19 @@ def main() -> int:
         target.send_event(message, event_mask=0)
         other.flush()
 
-    threading.Thread(target=a, name="A", daemon=True).start()
-    threading.Thread(target=b, name="B", daemon=True).start()
+    threads = [("A", a), ("B", b), *([("C", c)] if SCENARIO == "taken" else [])]
+    for name, target in threads:
+        threading.Thread(target=target, name=name, daemon=True).start()
     if SCENARIO == "reply":
         time.sleep(0.3)
         poke()  # during B's slow poll: A wakes and waits for its reply, as B is sending
         time.sleep(0.05)
         poke()  # more data for B's poll to see: B returns early
+    elif SCENARIO == "taken":
+        time.sleep(0.4)
+        poke()  # C receives it and leaves; A starts waiting at 0.6 s, B is still sending
+        time.sleep(0.3)
+        poke()  # data for B's poll to see: B returns early
     else:
         time.sleep(0.3)
         win.destroy()
