@@ -40,6 +40,15 @@ def looping_pystray(pystray: Any) -> Any:
     return Module
 
 
+def _with_icon(pystray: Any, icon: Any) -> Any:
+    """``pystray`` with its ``Icon`` class replaced (a test's own variant of the looping one)."""
+
+    class Module:
+        MenuItem, Menu, Icon = pystray.MenuItem, pystray.Menu, icon
+
+    return Module
+
+
 def _colour(image: Any) -> tuple[int, int, int]:
     return tuple(image.convert("RGB").getpixel((32, 32)))  # type: ignore[return-value]
 
@@ -230,15 +239,12 @@ def test_an_icon_loop_that_ends_by_itself_is_an_error(looping_pystray: Any) -> N
             self._mark_ready()
             time.sleep(0.5)
 
-    class Module:
-        MenuItem, Menu, Icon = looping_pystray.MenuItem, looping_pystray.Menu, Dying
-
     messages: list[str] = []
     tray = Tray(
         Config(),
         load_profile(PROFILE),
         source=str(REC),
-        pystray_module=Module,
+        pystray_module=_with_icon(looping_pystray, Dying),
         run_command=lambda argv: 0,
         on_message=messages.append,
     )
@@ -273,11 +279,7 @@ def test_a_signal_stops_the_icon_from_another_thread(looping_pystray: Any) -> No
             stopped_on.append(threading.current_thread().name)
             super()._stop()
 
-    class Module:
-        MenuItem, Menu = looping_pystray.MenuItem, looping_pystray.Menu
-
-    Module.Icon = Icon  # type: ignore[attr-defined]
-    tray = Tray(Config(), None, source=str(REC), speed=1.0, pystray_module=Module)
+    tray = Tray(Config(), None, source=str(REC), speed=1.0, pystray_module=_with_icon(looping_pystray, Icon))
     signals = [getattr(signal, n) for n in ("SIGTERM", "SIGINT", "SIGHUP") if hasattr(signal, n)]
     old = {s: signal.getsignal(s) for s in signals}
     timer = threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGTERM))

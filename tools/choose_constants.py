@@ -181,17 +181,23 @@ def grid_points() -> list[FrontConstants]:
 Choice = tuple[str, FrontConstants]  # (noise estimator, constants)
 
 
+def changes(choice: Choice) -> list[str]:
+    """What a choice changes from the shipped one, as ``name=value``."""
+    estimator, c = choice
+    out = [f"noise={estimator}"] if estimator != SHIPPED_ESTIMATOR else []
+    return out + [
+        f"{f.name}={getattr(c, f.name)}" for f in fields(c) if getattr(c, f.name) != getattr(FRONT, f.name)
+    ]
+
+
 def choose(table: Mapping[Choice, Mapping[tuple[str, str], float]], keep: Iterable[str]) -> Choice:
     """The choice with the best mean over the kept sessions' (session, protocol) figures; ties go
     to the one nearest the shipped choice (fewest changed fields)."""
     keep = set(keep)
 
     def merit(choice: Choice) -> tuple[float, int]:
-        estimator, c = choice
         vals = [v for (name, _), v in table[choice].items() if name in keep and v == v]
-        changed = sum(getattr(c, f.name) != getattr(FRONT, f.name) for f in fields(FrontConstants))
-        changed += estimator != SHIPPED_ESTIMATOR
-        return (statistics.fmean(vals) if vals else 0.0, -changed)
+        return (statistics.fmean(vals) if vals else 0.0, -len(changes(choice)))
 
     return max(table, key=merit)
 
@@ -235,13 +241,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in names:
         choice = choose(choice_table, [n for n in names if n != name])
         estimator, c = choice
-        changes = [f"noise={estimator}"] if estimator != SHIPPED_ESTIMATOR else []
-        changes += [
-            f"{f.name}={getattr(c, f.name)}"
-            for f in fields(c)
-            if getattr(c, f.name) != getattr(FRONT, f.name)
-        ]
-        print(f"  {name:<28} {', '.join(changes) or 'the shipped constants':<46} {row(choice, name)}")
+        print(f"  {name:<28} {', '.join(changes(choice)) or 'the shipped constants':<46} {row(choice, name)}")
         held += [v for (n, _), v in figure_table[choice].items() if n == name and v == v]
         chosen["noise"].append(estimator)
         for f in fields(c):
