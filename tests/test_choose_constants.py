@@ -44,3 +44,20 @@ def test_the_choice_is_the_best_mean_on_the_kept_sessions_and_ties_keep_the_ship
     }
     assert tool.choose(table, ["a", "b"]) == shipped  # a tie: the fewest changes win
     assert tool.choose(table, ["a", "c"]) == other
+
+
+def test_the_simple_rule_calls_a_nose_ratio_15_percent_short_slumped_and_skips_frames_without_a_nose(
+    tool: ModuleType,
+) -> None:
+    frames = [
+        tool.Frame("slumped", {}, {}, 0.16),  # caught
+        tool.Frame("slumped", {}, {}, 0.14),  # missed: short of 15%
+        tool.Frame("upright", {}, {}, 0.02),
+        tool.Frame("upright", {}, {}, None),  # no nose: not scored, not a false alarm
+        tool.Frame("reclined", {}, {}, 0.5),  # not a figure's negative
+    ]
+    assert tool.simple_rule(frames) == pytest.approx((1 / 2 + 1 / 1) / 2)
+    frames.append(tool.Frame("upright", {}, {}, 0.15))  # exactly 0.85 x upright: not below it
+    assert tool.simple_rule(frames) == pytest.approx((1 / 2 + 2 / 2) / 2)
+    frames.append(tool.Frame("upright", {}, {}, 0.151))  # a false alarm
+    assert tool.simple_rule(frames) == pytest.approx((1 / 2 + 2 / 3) / 2)

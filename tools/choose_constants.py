@@ -8,7 +8,10 @@ session (both protocols, ``loo`` and ``first-run``), then scores the left-out se
 worst of those figures is what to expect of a new person. It also prints the shipped constants'
 figures, and how often each grid value was chosen. With ``--noise-estimators`` it also chooses how
 the calibration's noise is estimated (the shipped slump-side spread, the plain robust sigma, or the
-frame-to-frame jitter alone, which ignores a shift between upright runs).
+frame-to-frame jitter alone, which ignores a shift between upright runs). Beside the shipped
+figures it prints those of the simplest calibrated rule of existing monitors on the same frames
+(issue #9's yardstick: the vertical nose-to-shoulder distance over the shoulder width below 0.85 x
+its upright value), and for both the mean and the number of figures >= 0.90.
 
 A session is one subject and session of a landmark recording (``record``'s format with per-frame
 labels) or of a labels CSV (the front photos of ``../shared/frames``, through the pose model).
@@ -63,11 +66,15 @@ GRID: dict[str, Sequence[float]] = {
 }
 
 
+SIMPLE_RULE_SHORTENING = 0.15  # the simple rule: a nose-to-shoulder ratio below 0.85 x upright
+
+
 @dataclass
 class Frame:
     label: str
     measures: Mapping[str, float]
     noise: Mapping[str, float]
+    nose: float | None = None  # the nose-to-shoulder ratio's shortening against upright (simple rule)
 
 
 Scored = dict[tuple[str, str], list[Frame]]  # (session, protocol) -> frames
@@ -134,7 +141,7 @@ def prepare(groups: Mapping[str, list[Item]], lean_back: float, estimator: str =
                     continue
                 m = front_measures(feats, base[0], lean_back)
                 if m is not None:
-                    frames.append(Frame(it.label, m, base[1]))
+                    frames.append(Frame(it.label, m, base[1], _nose_shortening(feats, base[0])))
             if frames:
                 out[(name, protocol)] = frames
     return out
@@ -154,15 +161,33 @@ def _baseline(
     return baseline.signals, front_noise(rows, baseline.signals, ESTIMATORS[estimator], lean_back)
 
 
+def _nose_shortening(feats: Mapping[str, float], signals: Mapping[str, Stat]) -> float | None:
+    key = "neck_ratio@nose"
+    if key not in feats or key not in signals or signals[key].median <= 0:
+        return None
+    return 1.0 - feats[key] / signals[key].median
+
+
 def balanced(frames: Sequence[Frame], c: FrontConstants, negatives: Sequence[str] = ("upright",)) -> float:
     """Balanced accuracy of the frames at medium sensitivity (index >= 1.0 is slumped)."""
+    return _balanced([(f.label, front_index(f.measures, f.noise, c) >= 1.0) for f in frames], negatives)
+
+
+def simple_rule(frames: Sequence[Frame]) -> float:
+    """Balanced accuracy of the simple rule (nose-to-shoulder ratio below 0.85 x upright) on the
+    frames where the nose and its baseline are seen."""
+    return _balanced(
+        [(f.label, f.nose > SIMPLE_RULE_SHORTENING) for f in frames if f.nose is not None], ("upright",)
+    )
+
+
+def _balanced(verdicts: Iterable[tuple[str, bool]], negatives: Sequence[str]) -> float:
     hit = miss = fa = ok = 0
-    for f in frames:
-        slumped = front_index(f.measures, f.noise, c) >= 1.0
-        if f.label == "slumped":
+    for label, slumped in verdicts:
+        if label == "slumped":
             hit += slumped
             miss += not slumped
-        elif f.label in negatives:
+        elif label in negatives:
             fa += slumped
             ok += not slumped
     if not (hit + miss) or not (fa + ok):
@@ -232,9 +257,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return " / ".join(f"{figure_table[choice].get((name, p), float('nan')):.3f}" for p in PROTOCOLS)
 
     print(f"{len(choice_table)} choices; balanced accuracy loo / first-run\n")
+    simple = {k: simple_rule(v) for k, v in prepared[(SHIPPED_ESTIMATOR, FRONT.lean_back)].items()}
     print(f"shipped: noise {SHIPPED_ESTIMATOR}, {FRONT}")
+    print(f"  {'session':<28} {'shipped':<15} simple rule (nose ratio < 0.85 x upright)")
     for name in names:
-        print(f"  {name:<28} {row(shipped, name)}")
+        simple_row = " / ".join(f"{simple.get((name, p), float('nan')):.3f}" for p in PROTOCOLS)
+        print(f"  {name:<28} {row(shipped, name):<15} {simple_row}")
+    for label, figures in (("shipped", figure_table[shipped]), ("simple rule", simple)):
+        vals = [v for v in figures.values() if v == v]
+        if vals:
+            good = sum(v >= 0.9 for v in vals)
+            print(f"  {label}: mean {statistics.fmean(vals):.3f}, {good} of {len(vals)} figures >= 0.90")
     print("\nleft out                       chosen on the others                          left-out figure")
     held: list[float] = []
     chosen: dict[str, list[object]] = defaultdict(list)
