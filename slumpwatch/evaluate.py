@@ -189,9 +189,9 @@ def _items_from_recording(path: Path, dropped: MutableMapping[str, int]) -> list
     items = []
     own: Counter[str] = Counter()  # this recording's dropped frames (a CSV may name several)
     names: Counter[str] = Counter()
-    for frame in read_recording(path, own, clock_per_session=True):
+    for frame in read_recording(path, own, timed=False):
         if frame.sample is not None:
-            names.update(frame.sample.landmarks)
+            names.update(frame.sample.landmarks.keys())  # one count per frame, not the points
         problem = None if frame.sample is None else person_problem(frame.sample)
         items.append(
             Item(

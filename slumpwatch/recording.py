@@ -10,9 +10,12 @@ Format (documented for users in ``sample_frames/README.md``)::
 Only ``landmarks`` is required on a frame line. A landmark value may be ``[x, y]``, ``[x, y, z]``,
 ``[x, y, z, visibility]``, the full five numbers, or an object with those keys; ``landmarks`` may
 also be a list of 33 rows in MediaPipe order or of 17 in COCO order (MoveNet, YOLO, OpenPose's
-COCO model). Names are read without case, and with spaces or hyphens for underscores
-(``LEFT_SHOULDER``, ``Left Shoulder``). Missing ``t`` means 10 frames per second; the clock may
-restart where ``subject`` or ``session`` changes. ``size`` (width, height in pixels) lets the
+COCO model). Names are read without case, and with spaces, hyphens or camel case for underscores
+(``LEFT_SHOULDER``, ``Left Shoulder``, ``leftShoulder``); a point that is ``null`` or empty, or
+whose coordinates are ``null`` (how pandas writes a missing value), is a point not seen. Missing
+``t`` means 10 frames per second. A replay keeps one clock; ``evaluate`` scores frames in the
+file's order and does not check their times (each session may restart at 0, and one wrong time
+must not cost the frames after it). ``size`` (width, height in pixels) lets the
 geometry use square units; without it coordinates are taken as they are. Any subset of the 33 names
 is accepted.
 
@@ -21,21 +24,24 @@ value (beyond 2) holds pixels instead: a frame with ``size`` is divided by it, o
 largest coordinate of a head point or shoulder in the recording, on both axes, with that as a square
 ``size``, so distances keep their square pixels and the upper body stays in frame.
 
-Frames that cannot be trusted (a time that is not finite or goes backwards, non-finite or absurd
-coordinates, a size of zero) are dropped when read and counted by reason, never passed on.
+Frames that cannot be trusted (non-finite or absurd coordinates, a size of zero; in a replay, a time
+that is not finite or goes backwards) are dropped when read and counted by reason, never passed on.
 
 Confidence (visibility, presence) is on the estimator's own scale. MediaPipe's, which slumpwatch's
 0.5 threshold is for, puts a shoulder in view near 1; other estimators score a good point far lower
 (MoveNet: 0.3 to 0.6), and every point of such a recording would be discarded. So a recording that
-does not name a MediaPipe pose landmarker in its header, and whose shoulders' median confidence is
-below the threshold, is read on its own scale: confidences are divided by that median (at most 1).
-A point then counts when it is at least half as sure as the recording's typical shoulder.
+does not name a MediaPipe pose landmarker in its header is read on its own scale: confidences are
+divided by its shoulders' median confidence (results at most 1). A point then counts when it is at
+least half as sure as the recording's typical shoulder, on any scale: whether the median falls just
+below or just above 0.5 must not decide whether a recording can be scored at all. (A recording
+whose shoulders sit near 1, like MediaPipe's, is hardly changed.)
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 import statistics
 from collections import Counter
 from collections.abc import Iterator, Mapping, MutableMapping
@@ -44,7 +50,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import InputError
-from .geometry import MIN_CONFIDENCE
 from .landmarks import LANDMARK_INDEX, LANDMARK_NAMES, MAX_IMAGE_SIDE, Landmark, PoseSample, sample_problem
 
 FORMAT = "slumpwatch-landmarks"
@@ -119,24 +124,47 @@ class RecordingWriter:
         self._stream.flush()
 
 
+def _seen(value: Any) -> bool:
+    """Whether a landmark value holds a point: ``null``, ``[]``, ``{}`` and null coordinates do not."""
+    if value is None:
+        return False
+    if isinstance(value, Mapping):
+        return value.get("x") is not None and value.get("y") is not None
+    if isinstance(value, list):
+        return len(value) >= 2 and value[0] is not None and value[1] is not None
+    return True
+
+
 def _point(value: Any) -> Landmark:
     if isinstance(value, Mapping):
+        value = {k: v for k, v in value.items() if v is not None}  # a null confidence: not given
         keys = ("x", "y", "z", "visibility", "presence")
         defaults = (None, None, 0.0, 1.0, 1.0)
         nums = [value.get(k, d) for k, d in zip(keys, defaults, strict=True)]
         if nums[0] is None or nums[1] is None:
             raise ValueError("landmark needs x and y")
         return Landmark(*(float(n) for n in nums))
-    nums = [float(v) for v in value]
+    nums = [float(v) for v in _trim_nulls(value)]
     if not 2 <= len(nums) <= 5:
         raise ValueError("landmark needs 2 to 5 numbers")
     return Landmark(*nums)
 
 
+def _trim_nulls(value: Any) -> list[Any]:
+    """A point's numbers without trailing nulls (``[x, y, null, null]``: no z, no confidence given)."""
+    nums = list(value)
+    while nums and nums[-1] is None:
+        nums.pop()
+    return nums
+
+
 def _name(raw: object) -> str:
-    """A landmark name as slumpwatch spells it: ``LEFT_SHOULDER``, ``Left Shoulder`` and OpenPose's
-    ``LShoulder`` are ``left_shoulder``."""
-    name = "_".join(str(raw).strip().lower().replace("-", " ").replace("_", " ").split())
+    """A landmark name as slumpwatch spells it: ``LEFT_SHOULDER``, ``Left Shoulder``, PoseNet's
+    ``leftShoulder`` and OpenPose's ``LShoulder`` are ``left_shoulder``."""
+    text = str(raw).strip()
+    if not text.isupper():  # camel case: a capital starts a word (OpenPose's LShoulder stays whole)
+        text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text)
+    name = "_".join(text.lower().replace("-", " ").replace("_", " ").split())
     if name not in LANDMARK_INDEX and name[:1] in ("l", "r"):
         side = "left_" if name[0] == "l" else "right_"
         alias = side + name[1:].lstrip("_")
@@ -147,14 +175,14 @@ def _name(raw: object) -> str:
 
 def _points(value: Any) -> dict[str, Landmark]:
     if isinstance(value, Mapping):
-        return {_name(name): _point(v) for name, v in value.items() if v is not None}
+        return {_name(name): _point(v) for name, v in value.items() if _seen(v)}
     if isinstance(value, list):
         order = LIST_ORDERS.get(len(value))
         if order is None:
             raise ValueError(
                 f"a list of {len(value)} landmarks: 33 rows in MediaPipe order or 17 in COCO order expected"
             )
-        return {name: _point(v) for name, v in zip(order, value, strict=True) if v is not None}
+        return {name: _point(v) for name, v in zip(order, value, strict=True) if _seen(v)}
     raise ValueError("landmarks must be an object or a list")
 
 
@@ -185,13 +213,14 @@ def is_recording(path: Path) -> bool:
 
 
 def read_recording(
-    path: Path, dropped: MutableMapping[str, int] | None = None, *, clock_per_session: bool = False
+    path: Path, dropped: MutableMapping[str, int] | None = None, *, timed: bool = True
 ) -> Iterator[RecordedFrame]:
     """Yields the frames of a recording; a malformed line is an :class:`InputError` naming it.
 
-    Untrustworthy frames are skipped and counted in ``dropped`` (reason -> frames). With
-    ``clock_per_session`` (evaluation), time may restart where ``subject`` or ``session`` changes;
-    a replay through the monitor keeps one clock.
+    Untrustworthy frames are skipped and counted in ``dropped`` (reason -> frames). A replay through
+    the monitor (``timed``) keeps one clock: a time that is not finite or goes backwards is dropped.
+    Evaluation (``timed=False``) scores frames in the file's order and does not check their times:
+    sessions may each start at 0, and one wrong time must not cost every frame after it.
     """
     dropped = Counter() if dropped is None else dropped
     survey = survey_recording(path)
@@ -201,7 +230,7 @@ def read_recording(
         raise InputError(f"cannot read recording {path}: {err.strerror}", "check the path") from err
     with stream:
         try:
-            yield from _frames(path, stream, dropped, survey, clock_per_session)
+            yield from _frames(path, stream, dropped, survey, timed)
         except UnicodeDecodeError as err:
             raise InputError(
                 f"recording {path} is not UTF-8 text (byte {err.start})", "give a .jsonl landmark recording"
@@ -252,7 +281,7 @@ def survey_recording(path: Path) -> Survey:
     except (OSError, UnicodeDecodeError):
         return Survey()
     typical = statistics.median(confidences) if confidences else 1.0
-    scale = 1.0 / typical if 0.0 < typical < MIN_CONFIDENCE else 1.0
+    scale = 1.0 / typical if 0.0 < typical < 1.0 else 1.0
     pixels = bool(reach) and statistics.median(reach) > PIXEL_MARK
     return Survey(scale, pixels, max(math.ceil(largest), 1))
 
@@ -279,11 +308,10 @@ def _frames(
     stream: Iterator[str],
     dropped: MutableMapping[str, int],
     survey: Survey,
-    clock_per_session: bool,
+    timed: bool,
 ) -> Iterator[RecordedFrame]:
     index = 0
     last_t = -math.inf
-    clock: tuple[str, str] | None = None
     for lineno, line in enumerate(stream, 1):
         if not line.strip():
             continue
@@ -302,11 +330,7 @@ def _frames(
                 "see sample_frames/README.md for the format",
             ) from err
         index += 1
-        if clock_per_session:
-            key = (frame.info.get("subject", ""), frame.info.get("session", ""))
-            if key != clock:
-                clock, last_t = key, -math.inf
-        why = _frame_problem(frame, last_t)
+        why = _frame_problem(frame, last_t) if timed else _sample_problem(frame)
         if why is not None:
             dropped[why] = dropped.get(why, 0) + 1
             continue
@@ -319,4 +343,8 @@ def _frame_problem(frame: RecordedFrame, last_t: float) -> str | None:
         return "time not finite"
     if frame.t < last_t:
         return "time going backwards"
+    return _sample_problem(frame)
+
+
+def _sample_problem(frame: RecordedFrame) -> str | None:
     return None if frame.sample is None else sample_problem(frame.sample)

@@ -62,7 +62,26 @@ def _pixels(points: Points, w: float, h: float) -> Points:
     return {n: [v[0] * w, v[1] * h, *v[2:]] for n, v in points.items()}
 
 
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(w.title() for w in rest)
+
+
+def _with_nulls(points: Points) -> dict[str, Any]:
+    """As pandas and others write points not seen: null, empty, null coordinates, null confidence."""
+    out: dict[str, Any] = {n: [*v[:3], None, None] if len(v) >= 3 else v for n, v in points.items()}
+    return out | {"left_hip": None, "right_hip": [], "left_knee": {}, "right_knee": [None, None, None]}
+
+
+def _movenet_scale(points: Points) -> Points:
+    """Confidences as MoveNet gives them: shoulders about 0.55, head points about 0.4."""
+    return {n: [*v[:3], 0.55 if "shoulder" in n else 0.4] for n, v in points.items()}
+
+
 REWRITES: dict[str, Callable[[Points], Any]] = {
+    "camel": lambda p: {_camel(n): v for n, v in p.items()},
+    "nulls": _with_nulls,
+    "movenet-scale": _movenet_scale,
     "capitals": lambda p: {n.upper(): v for n, v in p.items()},
     "words": lambda p: {n.replace("_", " ").title(): v for n, v in p.items()},
     "openpose": lambda p: {_openpose(n): v for n, v in p.items()},
@@ -114,6 +133,25 @@ def test_sessions_with_their_own_clocks_are_all_scored(
         assert all({**d, "session": "A"} == s for d in again)
 
 
+def test_evaluate_scores_every_frame_whatever_its_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Times going backwards, or one wrong time, cost no frame: evaluate does not use the times."""
+    ours = _without_header(tmp_path / "ours.jsonl")
+    expected = _slices(ours, capsys)
+    lines = [json.loads(line) for line in ours.read_text().splitlines()]
+    backwards, glitch = tmp_path / "backwards.jsonl", tmp_path / "glitch.jsonl"
+    backwards.write_text("".join(json.dumps({**r, "t": 1000 - r["t"]}) + "\n" for r in lines))
+    glitch.write_text(
+        "".join(json.dumps({**r, "t": 1e9 if i == 2 else r["t"]}) + "\n" for i, r in enumerate(lines))
+    )
+    for path in (backwards, glitch):
+        assert main(["evaluate", str(path), "--calibrated", "--json"]) == 0
+        out = json.loads(capsys.readouterr().out)["calibrated"]
+        assert out["slices"] == expected
+        assert not out.get("dropped")
+
+
 def test_a_replay_keeps_one_clock(tmp_path: Path) -> None:
     """Through the monitor, time going backwards is still a dropped frame, whatever the session."""
     rec = tmp_path / "rec.jsonl"
@@ -126,7 +164,7 @@ def test_a_replay_keeps_one_clock(tmp_path: Path) -> None:
     dropped: dict[str, int] = {}
     assert [f.t for f in read_recording(rec, dropped)] == [0, 5]
     assert dropped == {"time going backwards": 1}
-    assert [f.t for f in read_recording(rec, clock_per_session=True)] == [0, 5, 1]
+    assert [f.t for f in read_recording(rec, timed=False)] == [0, 5, 1]
 
 
 def test_a_landmark_list_of_another_length_is_a_clear_error(
@@ -150,6 +188,17 @@ def test_landmark_names_it_does_not_know_are_a_clear_error(
     err = capsys.readouterr().err.strip()
     assert "no landmark" in err and "kp0" in err and "left_shoulder" in err
     assert len(err.splitlines()) == 1
+
+
+def test_the_unknown_names_named_are_those_of_most_frames(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rec = tmp_path / "r.jsonl"
+    frames = [{"kp1": [0.1, 0.1]}] * 3 + [{"kp1": [0.1, 0.1], "kp9": [0.9, 0.9]}]
+    frames += [{f"z{i}": [0.9, 0.9]} for i in range(4)]
+    rec.write_text("".join(json.dumps({"t": t, "landmarks": p}) + "\n" for t, p in enumerate(frames)))
+    assert main(["evaluate", str(rec), "--calibrated"]) == 2
+    assert "(it has kp1, " in capsys.readouterr().err  # kp1 is in 4 frames, every other name in 1
 
 
 @pytest.mark.parametrize("name", ["", " ", "l", "R", "_"])
@@ -181,12 +230,12 @@ def test_dropped_frames_are_counted_in_the_output(tmp_path: Path, capsys: pytest
     rec = tmp_path / "rec.jsonl"
     _write_recording(rec)
     with rec.open("a") as f:
-        # Before the time of the session's last frame.
-        f.write(json.dumps({"t": 1.0, "landmarks": None, "subject": "p3", "session": "A"}) + "\n")
+        nan = {"nose": [float("nan"), 0.3], "left_shoulder": [0.7, 0.6], "right_shoulder": [0.3, 0.6]}
+        f.write(json.dumps({"t": 99.0, "landmarks": nan, "subject": "p3", "session": "A"}) + "\n")
     assert main(["evaluate", str(rec), "--calibrated"]) == 0
-    assert "1 frames dropped (1 time going backwards)" in capsys.readouterr().out
+    assert "1 frames dropped (1 non-finite landmark values)" in capsys.readouterr().out
     assert main(["evaluate", str(rec), "--calibrated", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out)["dropped"] == {"time going backwards": 1}
+    assert json.loads(capsys.readouterr().out)["dropped"] == {"non-finite landmark values": 1}
 
 
 @pytest.mark.parametrize("size", [[1], [640, 480, 3], "640x480", 640])
