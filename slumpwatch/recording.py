@@ -21,7 +21,8 @@ is accepted.
 
 Coordinates are normalised to the image. A recording whose shoulders sit beyond any normalised
 value (beyond 2) holds pixels instead: a frame with ``size`` is divided by it, one without by the
-largest coordinate of a head point or shoulder in the recording, on both axes, with that as a square
+largest coordinate of a head point or shoulder in the recording (a frame reaching more than 3 times
+as far as the median frame holds a glitch and does not count), on both axes, with that as a square
 ``size``, so distances keep their square pixels and the upper body stays in frame.
 
 Frames that cannot be trusted (non-finite or absurd coordinates, a size of zero; in a replay, a time
@@ -44,7 +45,7 @@ import math
 import re
 import statistics
 from collections import Counter
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
@@ -252,7 +253,7 @@ def survey_recording(path: Path) -> Survey:
     slumpwatch's own recordings are normalised and on MediaPipe's scale."""
     confidences: list[float] = []
     reach: list[float] = []  # per frame, the shoulders' largest coordinate
-    largest = 0.0  # the largest coordinate of a frame without a size
+    largest: list[float] = []  # per frame without a size, its largest head or shoulder coordinate
     try:
         with path.open(encoding="utf-8-sig") as stream:
             for line in stream:
@@ -275,7 +276,8 @@ def survey_recording(path: Path) -> Survey:
                     if not record.get("size"):
                         upper = [p for n, p in points.items() if n in UPPER_NAMES]
                         coords = [abs(c) for p in upper for c in (p.x, p.y)]
-                        largest = max([largest, *(c for c in coords if c <= MAX_IMAGE_SIDE)])
+                        if kept := [c for c in coords if c <= MAX_IMAGE_SIDE]:
+                            largest.append(max(kept))
                 except (ValueError, TypeError, KeyError, OverflowError):
                     continue
     except (OSError, UnicodeDecodeError):
@@ -283,7 +285,21 @@ def survey_recording(path: Path) -> Survey:
     typical = statistics.median(confidences) if confidences else 1.0
     scale = 1.0 / typical if 0.0 < typical < 1.0 else 1.0
     pixels = bool(reach) and statistics.median(reach) > PIXEL_MARK
-    return Survey(scale, pixels, max(math.ceil(largest), 1))
+    return Survey(scale, pixels, max(math.ceil(_image_side(largest)), 1))
+
+
+GLITCH_REACH = 3.0  # a frame reaching this many times further than the typical frame holds a glitch
+
+
+def _image_side(largest: Sequence[float]) -> float:
+    """The square image side of pixel frames without a size: the largest coordinate of any frame's
+    head or shoulders, not counting a frame that reaches more than 3 times as far as the median
+    frame does. A person moving to the image's edge reaches less than twice as far; one point
+    gone astray in one frame (25,000 px) must not shrink every other frame to a speck."""
+    if not largest:
+        return 0.0
+    typical = statistics.median(largest)
+    return max(c for c in largest if c <= GLITCH_REACH * typical)
 
 
 def _adjusted(frame: RecordedFrame, survey: Survey) -> RecordedFrame:

@@ -133,6 +133,21 @@ def test_sessions_with_their_own_clocks_are_all_scored(
         assert all({**d, "session": "A"} == s for d in again)
 
 
+def test_one_point_gone_astray_does_not_shrink_a_pixel_recording_without_a_size(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ours, theirs = _without_header(tmp_path / "ours.jsonl"), tmp_path / "theirs.jsonl"
+    _rewrite(ours, theirs, lambda p: _pixels(p, 640, 480), size=None)
+    lines = [json.loads(line) for line in theirs.read_text().splitlines()]
+    astray = next(i for i, r in enumerate(lines) if r.get("landmarks") and r.get("label") == "slumped")
+    lines[astray]["landmarks"]["left_ear"][0] = 25_000.0
+    theirs.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    expected = _slices(ours, capsys)
+    got = _slices(theirs, capsys)
+    assert sum(s["n"] for s in got) >= sum(s["n"] for s in expected) - 1  # that frame at most
+    assert [s["balanced_accuracy"] for s in got] == [s["balanced_accuracy"] for s in expected]
+
+
 def test_evaluate_scores_every_frame_whatever_its_time(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
