@@ -313,7 +313,7 @@ def judge(
                 continue
             baseline = baselines.get(id(it)) if calibrated else None
             if calibrated and baseline is None:
-                it.problem = "no upright frames to calibrate against"
+                it.problem = NO_CALIBRATION
                 continue
             _record(it, score(it.sample, baseline), th)
 
@@ -359,6 +359,9 @@ def _judge_self(group: Sequence[Item], th: Thresholds) -> None:
             slumping = verdict
 
 
+NO_CALIBRATION = "no upright frames to calibrate against"
+
+
 def summarise(items: Iterable[Item]) -> list[SliceResult]:
     slices: dict[tuple[str, str, str], SliceResult] = {}
     for it in items:
@@ -377,6 +380,8 @@ def summarise(items: Iterable[Item]) -> list[SliceResult]:
             continue
         if it.verdict is None:
             sl.no_pose += 1
+            if it.problem == NO_CALIBRATION and it.problem not in sl.notes:
+                sl.notes.append(it.problem)  # not a pose problem: say why
             continue
         sl.n += 1
         sl.correct += it.verdict == it.label

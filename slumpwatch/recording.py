@@ -131,8 +131,8 @@ def _seen(value: Any) -> bool:
         return False
     if isinstance(value, Mapping):
         return value.get("x") is not None and value.get("y") is not None
-    if isinstance(value, list):
-        return len(value) >= 2 and value[0] is not None and value[1] is not None
+    if isinstance(value, list):  # [0.5] is seen, and a bad line
+        return bool(value) and value[0] is not None and (len(value) < 2 or value[1] is not None)
     return True
 
 

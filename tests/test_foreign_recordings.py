@@ -262,3 +262,14 @@ def test_a_malformed_size_is_a_bad_line_not_a_crash(
     assert main(["evaluate", str(rec)]) == 2
     err = capsys.readouterr().err.strip()
     assert "r.jsonl:1: bad recording line" in err and len(err.splitlines()) == 1
+
+
+def test_a_session_without_upright_frames_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ours = _without_header(tmp_path / "ours.jsonl")
+    only = tmp_path / "slumped.jsonl"
+    lines = [json.loads(line) for line in ours.read_text().splitlines()]
+    only.write_text("".join(json.dumps(r) + "\n" for r in lines if r.get("label") == "slumped"))
+    slices = _slices(only, capsys)
+    assert slices and sum(sl["no_pose"] for sl in slices) == sum(r.get("label") == "slumped" for r in lines)
+    for sl in slices:
+        assert sl["n"] == 0 and sl["notes"] == ["no upright frames to calibrate against"]
