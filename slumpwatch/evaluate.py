@@ -47,6 +47,7 @@ PROTOCOLS = ("loo", "first-run", "self")
 CALIBRATION_FRAMES = 20
 NEUTRAL_LABELS = ("unclear",)  # may sit inside an upright run without ending it
 MIN_CLIP_USABLE = 0.5  # a clip with a usable person in fewer frames has unusable framing
+NO_CALIBRATION = "no upright frames to calibrate against"
 
 
 @dataclass
@@ -357,9 +358,6 @@ def _judge_self(group: Sequence[Item], th: Thresholds) -> None:
         verdict = _record(it, s, th)
         if verdict is not None:
             slumping = verdict
-
-
-NO_CALIBRATION = "no upright frames to calibrate against"
 
 
 def summarise(items: Iterable[Item]) -> list[SliceResult]:

@@ -129,9 +129,9 @@ def _seen(value: Any) -> bool:
     """Whether a landmark value holds a point: ``null``, ``[]``, ``{}`` and null coordinates do not."""
     if value is None:
         return False
-    if isinstance(value, Mapping):
-        return value.get("x") is not None and value.get("y") is not None
-    if isinstance(value, list):  # [0.5] is seen, and a bad line
+    if isinstance(value, Mapping):  # {"y": 0.3} is seen, and a bad line, as [0.5] is
+        return bool(value) and value.get("x", 0) is not None and value.get("y", 0) is not None
+    if isinstance(value, list):
         return bool(value) and value[0] is not None and (len(value) < 2 or value[1] is not None)
     return True
 

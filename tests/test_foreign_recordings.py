@@ -273,3 +273,12 @@ def test_a_session_without_upright_frames_says_so(tmp_path: Path, capsys: pytest
     assert slices and sum(sl["no_pose"] for sl in slices) == sum(r.get("label") == "slumped" for r in lines)
     for sl in slices:
         assert sl["n"] == 0 and sl["notes"] == ["no upright frames to calibrate against"]
+
+
+def test_a_point_object_without_x_is_a_bad_line_not_a_point_not_seen(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rec = tmp_path / "r.jsonl"
+    rec.write_text(json.dumps({"t": 0, "landmarks": {"nose": {"y": 0.3}}}) + "\n")
+    assert main(["evaluate", str(rec)]) == 2
+    assert "landmark needs x and y" in capsys.readouterr().err

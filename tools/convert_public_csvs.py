@@ -25,17 +25,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from slumpwatch.recording import COCO_NAMES, FORMAT, VERSION
+
 UNCLEAR_ROWS = 10
 LABELS = {"good": "upright", "bad": "slumped", "0": "upright", "1": "slumped"}
-HEAD_AND_SHOULDERS = (
-    "nose",
-    "left_eye",
-    "right_eye",
-    "left_ear",
-    "right_ear",
-    "left_shoulder",
-    "right_shoulder",
-)
+HEAD_AND_SHOULDERS = COCO_NAMES[:7]  # nose, eyes, ears, shoulders
 
 Row = tuple[dict[str, list[float]], str]  # (landmarks, the CSV's label)
 
@@ -169,7 +163,7 @@ def frames(source: Source, rows: Sequence[Row]) -> list[dict[str, object]]:
 
 
 def write(path: Path, source: Source, lines: Iterable[dict[str, object]]) -> None:
-    header = {"format": "slumpwatch-landmarks", "version": 1, "model": "", "source": source.origin}
+    header = {"format": FORMAT, "version": VERSION, "model": "", "source": source.origin}
     with path.open("w", encoding="utf-8") as f:
         f.write(json.dumps(header) + "\n")
         for line in lines:
